@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite uses as real components and independent oracles:
+# mkfs tools and checkers, partition tools, partclone, qemu-img, valgrind. Needs root (or sudo).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  build-essential e2fsprogs dosfstools exfatprogs ntfs-3g fdisk gdisk util-linux mount \
+  partclone qemu-utils valgrind mtools >/dev/null

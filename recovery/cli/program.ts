@@ -1,0 +1,54 @@
+import { Command, CommanderError, Option } from 'commander';
+import { LIFEBOAT_VERSION } from '../core/version.js';
+import { disksCommand } from './commands/disks.js';
+import { reportError } from './report-error.js';
+
+interface GlobalOptions {
+  debug?: boolean;
+  sysroot?: string;
+}
+
+/** The command tree. Only wiring lives here: every command calls into the engine. */
+export function buildProgram(): Command {
+  const program = new Command('lifeboat')
+    .description('Capture, restore, clone and verify disks. With no command, opens the terminal UI.')
+    .version(LIFEBOAT_VERSION, '-V, --version', 'print the version and exit')
+    .option('--debug', 'show stack traces and helper details on errors')
+    .addOption(new Option('--sysroot <dir>', 'enumerate disks from a captured /sys + /proc tree (testing)').hideHelp())
+    .showHelpAfterError('(run `lifeboat --help` for usage)')
+    .exitOverride();
+
+  program
+    .command('disks')
+    .description('list the disks and partitions of this machine')
+    .option('--json', 'print a JSON document (schema lifeboat.disks/1, see docs/disks-json.md)')
+    .action(async (options: { json?: boolean }) => {
+      const global = program.opts<GlobalOptions>();
+      await disksCommand({ json: Boolean(options.json), ...(global.sysroot ? { sysroot: global.sysroot } : {}) });
+    });
+
+  program.action(async () => {
+    const global = program.opts<GlobalOptions>();
+    const { runTui } = await import('../ui/run-tui.js');
+    await runTui(global.sysroot ? { sysroot: global.sysroot } : {});
+  });
+
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code: 0 done, 1 failed, 2 usage error. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end through here too, with exit code 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const wantsJson = argv.includes('--json');
+    reportError(error, { json: wantsJson, debug: argv.includes('--debug') });
+    return 1;
+  }
+}

@@ -1,0 +1,73 @@
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { LifeboatError } from '../core/errors.js';
+import type { HelperClient } from '../helper/helper-client.js';
+import type { Disk, OpenDiskOptions } from './disk.js';
+import { FdDisk } from './fd-disk.js';
+import { diskIoError } from './io-errors.js';
+
+const DEFAULT_IMAGE_SECTOR_SIZE = 512;
+
+/**
+ * Opens a block device or a raw image file as a Disk. Block devices get their geometry from the
+ * native helper (Node cannot ask the kernel) and, when writable, are opened with O_EXCL: on Linux
+ * that fails with EBUSY while any partition is mounted, so we can never write under a live filesystem.
+ */
+export async function openDisk(path: string, helper: HelperClient, options: OpenDiskOptions = {}): Promise<Disk> {
+  const writable = options.writable ?? false;
+  let info;
+  try {
+    info = await stat(path);
+  } catch (cause) {
+    throw diskIoError(cause, path, 'open');
+  }
+  if (info.isFile()) return openImageFile(path, options);
+  if (!info.isBlockDevice()) {
+    throw new LifeboatError('NOT_BLOCK_DEVICE', `${path} is neither a disk nor an image file.`, { details: { device: path } });
+  }
+  const { disk, partition } = await helper.info(path);
+  const flags = writable ? constants.O_RDWR | constants.O_EXCL : constants.O_RDONLY;
+  let handle;
+  try {
+    handle = await open(path, flags);
+  } catch (cause) {
+    throw diskIoError(cause, path, writable ? 'open for writing' : 'open');
+  }
+  const target = partition ?? disk;
+  return new FdDisk(handle, {
+    path,
+    kind: 'block-device',
+    sizeBytes: target.sizeBytes,
+    logicalSectorSize: disk.logicalSectorSize,
+    physicalSectorSize: disk.physicalSectorSize,
+    writable,
+    // The kernel discards only on the whole disk device, with disk-relative offsets.
+    ...(disk.discardMaxBytes > 0
+      ? {
+          discardRange: (offsetBytes: number, lengthBytes: number) =>
+            helper.discard(disk.path, (partition?.startBytes ?? 0) + offsetBytes, lengthBytes).then(() => undefined),
+        }
+      : {}),
+  });
+}
+
+/** Opens a raw image file as a Disk of its current size. */
+export async function openImageFile(path: string, options: OpenDiskOptions = {}): Promise<Disk> {
+  const writable = options.writable ?? false;
+  const sectorSize = options.logicalSectorSize ?? DEFAULT_IMAGE_SECTOR_SIZE;
+  let handle;
+  try {
+    handle = await open(path, writable ? 'r+' : 'r');
+  } catch (cause) {
+    throw diskIoError(cause, path, writable ? 'open for writing' : 'open');
+  }
+  const { size } = await handle.stat();
+  return new FdDisk(handle, {
+    path,
+    kind: 'image-file',
+    sizeBytes: size - (size % sectorSize),
+    logicalSectorSize: sectorSize,
+    physicalSectorSize: sectorSize,
+    writable,
+  });
+}

@@ -1,0 +1,11 @@
+import { render } from 'ink';
+import { createElement } from 'react';
+import type { HelperOptions } from '../helper/helper-client.js';
+import { App } from './App.js';
+
+/** Opens the terminal UI and resolves when the person leaves it. */
+export async function runTui(helperOptions: HelperOptions): Promise<void> {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const instance = render(createElement(App, { helperOptions, interactive }));
+  await instance.waitUntilExit();
+}

@@ -1,0 +1,79 @@
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+
+/** A scratch directory removed by cleanup(), with everything attached or mounted inside it undone first. */
+export class Scratch {
+  private readonly loops: string[] = [];
+  private readonly mounts: string[] = [];
+
+  private constructor(readonly dir: string) {}
+
+  static async create(): Promise<Scratch> {
+    return new Scratch(await mkdtemp(path.join(os.tmpdir(), 'lifeboat-test-')));
+  }
+
+  /** A sparse file of the given size. */
+  async sparseFile(name: string, sizeBytes: number): Promise<string> {
+    const file = path.join(this.dir, name);
+    await writeFile(file, '');
+    await truncate(file, sizeBytes);
+    return file;
+  }
+
+  /** Attaches a file to a free loop device and remembers it for cleanup. */
+  async attach(file: string, options: { readOnly?: boolean; sectorSize?: number } = {}): Promise<string> {
+    const args = ['--find', '--show'];
+    if (options.readOnly) args.push('--read-only');
+    if (options.sectorSize) args.push('--sector-size', String(options.sectorSize));
+    const { stdout } = await execa('losetup', [...args, file]);
+    const device = stdout.trim();
+    this.loops.push(device);
+    return device;
+  }
+
+  /** Detaches one loop device now (the test wants it gone mid-way). */
+  async detach(device: string): Promise<void> {
+    await execa('losetup', ['--detach', device]);
+    this.loops.splice(this.loops.indexOf(device), 1);
+  }
+
+  async mount(device: string, name: string, fsType?: string): Promise<string> {
+    const target = path.join(this.dir, name);
+    await execa('mkdir', ['-p', target]);
+    await execa('mount', [...(fsType ? ['-t', fsType] : []), device, target]);
+    this.mounts.push(target);
+    return target;
+  }
+
+  /** Undoes everything, newest first, and keeps going past failures so nothing is left behind. */
+  async cleanup(): Promise<void> {
+    for (const target of this.mounts.reverse()) await execa('umount', ['--lazy', target], { reject: false });
+    for (const device of this.loops.reverse()) {
+      await execa('partx', ['--delete', device], { reject: false });
+      await execa('losetup', ['--detach', device], { reject: false });
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+const EXTENDED_TYPES = new Set(['5', 'f', '85']);
+
+/**
+ * Partitions as `sfdisk --json` reports them: the oracle for what a table holds. An extended
+ * partition is given the size the kernel gives it (1 KiB, or one sector when sectors are larger),
+ * because the kernel exposes only its first sector(s), as the Linux msdos partition code does.
+ */
+export async function sfdiskPartitions(device: string): Promise<Array<{ number: number; startBytes: number; sizeBytes: number }>> {
+  const { stdout } = await execa('sfdisk', ['--json', device]);
+  const table = JSON.parse(stdout) as {
+    partitiontable: { sectorsize?: number; partitions?: Array<{ node: string; start: number; size: number; type: string }> };
+  };
+  const sector = table.partitiontable.sectorsize ?? 512;
+  return (table.partitiontable.partitions ?? []).map((p) => ({
+    number: Number(/(\d+)$/.exec(p.node)?.[1]),
+    startBytes: p.start * sector,
+    sizeBytes: EXTENDED_TYPES.has(p.type.toLowerCase()) ? Math.max(1024, sector) : p.size * sector,
+  }));
+}
