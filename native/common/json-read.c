@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* ---- arena: every node and string of one request, freed in one go ---- */
 
 struct json_chunk {
@@ -145,64 +147,6 @@ static int hex4(const unsigned char *s, unsigned *out)
     return 0;
 }
 
-static size_t put_utf8(unsigned char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0 when it is not valid. */
-static size_t utf8_seq_len(const unsigned char *s, const unsigned char *end)
-{
-    size_t avail = (size_t)(end - s);
-    unsigned char c = s[0];
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (avail < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 /* Decodes the string starting at the opening quote into the arena. */
 static int parse_string_raw(struct parser *ps, const char **out, size_t *out_len)
 {
@@ -228,7 +172,7 @@ static int parse_string_raw(struct parser *ps, const char **out, size_t *out_len
             return -1;
         }
         if (c != '\\') {
-            size_t len = utf8_seq_len(ps->p, q);
+            size_t len = lb_utf8_valid(ps->p, (size_t)(q - ps->p));
             if (!len) {
                 fail(ps, "string is not valid UTF-8");
                 return -1;
@@ -271,7 +215,7 @@ static int parse_string_raw(struct parser *ps, const char **out, size_t *out_len
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
             /* Never longer than the 6 or 12 escape bytes it replaces. */
-            n += put_utf8(buf + n, cp);
+            n += lb_utf8_put(buf + n, cp);
             break;
         }
         default:
@@ -386,36 +330,4 @@ int json_parse(struct json_doc *doc, const char *text, size_t len)
     }
     doc->root = root;
     return 0;
-}
-
-const struct json_value *json_get(const struct json_value *obj, const char *key)
-{
-    if (!obj || obj->type != JSON_OBJECT)
-        return NULL;
-    size_t n = strlen(key);
-    const struct json_value *found = NULL;
-    for (const struct json_value *m = obj->child; m; m = m->next)
-        if (m->key_len == n && memcmp(m->key, key, n) == 0)
-            found = m;
-    return found;
-}
-
-enum json_int_status json_get_u63(const struct json_value *v, uint64_t *out)
-{
-    if (!v || v->type != JSON_NUMBER)
-        return JSON_INT_NOT_NUMBER;
-    if (v->text[0] == '-')
-        return JSON_INT_NEGATIVE;
-    uint64_t value = 0;
-    for (size_t i = 0; i < v->len; i++) {
-        char c = v->text[i];
-        if (c < '0' || c > '9')
-            return JSON_INT_NOT_INTEGER;
-        unsigned d = (unsigned)(c - '0');
-        if (value > (INT64_MAX - d) / 10)
-            return JSON_INT_TOO_LARGE;
-        value = value * 10 + d;
-    }
-    *out = value;
-    return JSON_INT_OK;
 }

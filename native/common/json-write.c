@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void jw_init(struct json_writer *w, FILE *out)
 {
     w->out = out;
@@ -47,33 +49,6 @@ void jw_object_end(struct json_writer *w) { close_container(w, '}'); }
 void jw_array_begin(struct json_writer *w) { open_container(w, '['); }
 void jw_array_end(struct json_writer *w) { close_container(w, ']'); }
 
-/* Length of the valid UTF-8 sequence at s, 0 when invalid (see json-read.c). */
-static size_t utf8_valid(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else
-        return 0;
-    if (avail < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 static void write_escaped(FILE *out, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -95,7 +70,7 @@ static void write_escaped(FILE *out, const char *text, size_t len)
             i++;
             continue;
         }
-        size_t n = utf8_valid(s + i, len - i);
+        size_t n = lb_utf8_valid(s + i, len - i);
         if (n == 0) {
             /* One replacement character per bad byte, as WHATWG decoders do. */
             fputs("\\ufffd", out);

@@ -16,18 +16,23 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces and helper details on errors')
     .addOption(new Option('--sysroot <dir>', 'enumerate disks from a captured /sys + /proc tree (testing)').hideHelp())
     .showHelpAfterError('(run `lifeboat --help` for usage)')
-    .exitOverride();
+    .exitOverride()
+    // Leftover words reach the root action, which names them as an unknown command.
+    .allowExcessArguments(true);
 
   program
     .command('disks')
     .description('list the disks and partitions of this machine')
     .option('--json', 'print a JSON document (schema lifeboat.disks/1, see docs/disks-json.md)')
+    .allowExcessArguments(false)
     .action(async (options: { json?: boolean }) => {
       const global = program.opts<GlobalOptions>();
       await disksCommand({ json: Boolean(options.json), ...(global.sysroot ? { sysroot: global.sysroot } : {}) });
     });
 
   program.action(async () => {
+    // The root takes no arguments; anything left over is a mistyped command, not an argument.
+    if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`, { exitCode: 2, code: 'lifeboat.unknownCommand' });
     const global = program.opts<GlobalOptions>();
     const { runTui } = await import('../ui/run-tui.js');
     await runTui(global.sysroot ? { sysroot: global.sysroot } : {});

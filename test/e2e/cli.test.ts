@@ -23,7 +23,7 @@ describe('the lifeboat command line', () => {
   it('--help lists the disks command', async () => {
     const result = await lifeboat('--help');
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/disks\s+list the disks/);
+    expect(result.stdout).toMatch(/disks \[options\]\s+list the disks/);
   });
 
   it('an unknown command is a usage error with exit code 2', async () => {
