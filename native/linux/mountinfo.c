@@ -134,18 +134,10 @@ static int parse_swaps_line(const struct lb_context *ctx, struct lx_mounts *m, c
 static int read_lines(const struct lb_context *ctx, const char *rel, struct lx_mounts *m,
                       int (*parse)(const struct lb_context *, struct lx_mounts *, char *))
 {
-    char path[LX_PATH_MAX];
-    int rc = lx_resolve(ctx, rel, true, path, sizeof path);
-    if (rc != 0)
-        return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    int rc = 0;
+    int fd = lx_open_regular(ctx, rel);
     if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -EINVAL;
-    }
+        return fd;
     FILE *f = fdopen(fd, "r");
     if (!f) {
         close(fd);

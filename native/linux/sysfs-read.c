@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int lx_read_file(const struct lb_context *ctx, const char *rel, char **data, size_t *len)
+int lx_open_regular(const struct lb_context *ctx, const char *rel)
 {
     char path[LX_PATH_MAX];
     int rc = lx_resolve(ctx, rel, true, path, sizeof path);
@@ -23,6 +23,14 @@ int lx_read_file(const struct lb_context *ctx, const char *rel, char **data, siz
         close(fd);
         return -EINVAL;
     }
+    return fd;
+}
+
+int lx_read_file(const struct lb_context *ctx, const char *rel, char **data, size_t *len)
+{
+    int fd = lx_open_regular(ctx, rel);
+    if (fd < 0)
+        return fd;
     char *buf = malloc(LX_MAX_FILE_BYTES + 1);
     if (!buf) {
         close(fd);

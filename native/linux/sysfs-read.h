@@ -31,6 +31,9 @@ int lx_relpath(char *out, size_t size, const char *fmt, ...) LB_PRINTF(3, 4);
 int lx_resolve(const struct lb_context *ctx, const char *rel, bool follow_last,
                char *out, size_t size);
 
+/* Opens rel read-only if it is a regular file: an fd, or -errno (-EINVAL for
+ * anything else, such as a FIFO a hostile tree could plant). */
+int lx_open_regular(const struct lb_context *ctx, const char *rel);
 /* Whole file, NUL-terminated, at most LX_MAX_FILE_BYTES (the rest is ignored).
  * Only regular files are read (never a FIFO a hostile tree could plant). */
 int lx_read_file(const struct lb_context *ctx, const char *rel, char **data, size_t *len);

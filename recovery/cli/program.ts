@@ -34,8 +34,15 @@ export function buildProgram(): Command {
     // The root takes no arguments; anything left over is a mistyped command, not an argument.
     if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`, { exitCode: 2, code: 'lifeboat.unknownCommand' });
     const global = program.opts<GlobalOptions>();
+    const helperOptions = global.sysroot ? { sysroot: global.sysroot } : {};
+    // Without a terminal (output piped or redirected) nobody can drive screens: print the
+    // first screen's content as plain text rather than terminal drawing codes.
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      await disksCommand({ json: false, ...helperOptions });
+      return;
+    }
     const { runTui } = await import('../ui/run-tui.js');
-    await runTui(global.sysroot ? { sysroot: global.sysroot } : {});
+    await runTui(helperOptions);
   });
 
   return program;

@@ -1,5 +1,5 @@
 import { formatBytes } from '../core/format-bytes.js';
-import { diskFlags } from './disk-flags.js';
+import { diskFlags, type DiskFlag } from './disk-flags.js';
 import type { HelperDisk } from '../helper/protocol.js';
 import { partitionTypeName } from '../partitions/partition-types.js';
 
@@ -12,8 +12,20 @@ export interface DiskTableRow {
 export const DISK_TABLE_HEADER = ['DEVICE', 'SIZE', 'TRANSPORT', 'MODEL / TYPE', 'FLAGS / MOUNTED AT'];
 /** Column widths for an 80-column console (the Linux console's default); the last takes the rest. */
 const LINE_WIDTH = 80;
-const WIDTHS = [16, 11, 10, 23];
+const WIDTHS = [15, 11, 10, 22];
 const LAST_WIDTH = LINE_WIDTH - WIDTHS.reduce((a, b) => a + b, 0);
+
+/** Short words for the flags, so a disk's marks fit its line; docs and the legend spell them out. */
+const FLAG_WORDS: Record<DiskFlag, string> = {
+  system: 'system',
+  'boot-medium': 'boot',
+  mounted: 'mounted',
+  'in-use': 'in-use',
+  removable: 'removable',
+  'read-only': 'ro',
+};
+
+export const FLAG_LEGEND = 'system: runs this PC  boot: Lifeboat started from it  ro: read-only';
 
 function describeModel(disk: HelperDisk): string {
   const words = [disk.vendor, disk.model].filter((w): w is string => Boolean(w));
@@ -26,7 +38,7 @@ export function diskTableRows(disks: HelperDisk[]): DiskTableRow[] {
   for (const disk of disks) {
     rows.push({
       kind: 'disk',
-      cells: [disk.path, formatBytes(disk.sizeBytes), disk.transport, describeModel(disk), diskFlags(disk).join(',')],
+      cells: [disk.path, formatBytes(disk.sizeBytes), disk.transport, describeModel(disk), diskFlags(disk).map((f) => FLAG_WORDS[f]).join(',')],
     });
     for (const part of disk.partitions) {
       const what = [partitionTypeName(part.type), part.label ? `"${part.label}"` : ''].filter(Boolean).join(' ');

@@ -1,6 +1,6 @@
 import { Box, Text, useApp, useInput } from 'ink';
-import { useEffect } from 'react';
 import { LIFEBOAT_VERSION } from '../core/version.js';
+import { FLAG_LEGEND } from '../disks/disk-table.js';
 import type { HelperOptions } from '../helper/helper-client.js';
 import type { HelperDisk } from '../helper/protocol.js';
 import { DiskList } from './DiskList.js';
@@ -8,19 +8,17 @@ import { useDisks } from './use-disks.js';
 
 export interface AppProps {
   helperOptions: HelperOptions;
-  /** False when there is no keyboard (output piped): show the list once and end. */
-  interactive: boolean;
+  /** Where the disks come from; the native helper unless a test gives its own. */
   loadDisks?: (options: HelperOptions) => Promise<HelperDisk[]>;
 }
 
 /** The application's first screen: the disks of this machine. The wizard grows from here. */
-export function App({ helperOptions, interactive, loadDisks }: AppProps) {
+export function App({ helperOptions, loadDisks }: AppProps) {
   const state = useDisks(helperOptions, loadDisks);
   const { exit } = useApp();
-
-  useEffect(() => {
-    if (!interactive && state.status !== 'loading') exit();
-  }, [interactive, state.status, exit]);
+  useInput((input, key) => {
+    if (input === 'q' || key.escape) exit();
+  });
 
   return (
     <Box flexDirection="column">
@@ -33,21 +31,9 @@ export function App({ helperOptions, interactive, loadDisks }: AppProps) {
         </Text>
       )}
       {state.status === 'ready' && <DiskList disks={state.disks} />}
-      {interactive && (
-        <>
-          <Text> </Text>
-          <Text dimColor>q: quit</Text>
-          <QuitKeys />
-        </>
-      )}
+      <Text> </Text>
+      <Text dimColor>{FLAG_LEGEND}</Text>
+      <Text dimColor>q: quit</Text>
     </Box>
   );
-}
-
-function QuitKeys() {
-  const { exit } = useApp();
-  useInput((input, key) => {
-    if (input === 'q' || key.escape) exit();
-  });
-  return null;
 }

@@ -5,7 +5,6 @@ import { App } from './App.js';
 
 /** Opens the terminal UI and resolves when the person leaves it. */
 export async function runTui(helperOptions: HelperOptions): Promise<void> {
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const instance = render(createElement(App, { helperOptions, interactive }));
+  const instance = render(createElement(App, { helperOptions }));
   await instance.waitUntilExit();
 }

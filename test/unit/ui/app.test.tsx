@@ -10,15 +10,13 @@ const laptop = JSON.parse(
   readFileSync(path.resolve(import.meta.dirname, '../../fixtures/sysroot/laptop-sata-nvme/expected.json'), 'utf8'),
 ) as { disks: HelperDisk[] };
 
-// Rendered as interactive: Ink's non-interactive path ends the app after the first full frame,
-// and under CI Ink prints frames only at exit, which leaves nothing for lastFrame() to read.
 async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe('the first screen lists the disks', () => {
   it('shows each disk with its marks and each partition with where it is mounted', async () => {
-    const { lastFrame, unmount } = render(<App helperOptions={{}} interactive loadDisks={async () => laptop.disks} />);
+    const { lastFrame, unmount } = render(<App helperOptions={{}} loadDisks={async () => laptop.disks} />);
     await settle();
     const frame = lastFrame() ?? '';
     for (const disk of laptop.disks) expect(frame).toContain(disk.path);
@@ -33,7 +31,7 @@ describe('the first screen lists the disks', () => {
     const failing = async (): Promise<HelperDisk[]> => {
       throw new LifeboatError('HELPER_NOT_FOUND', 'The native disk helper has not been built.');
     };
-    const { lastFrame, unmount } = render(<App helperOptions={{}} interactive loadDisks={failing} />);
+    const { lastFrame, unmount } = render(<App helperOptions={{}} loadDisks={failing} />);
     await settle();
     expect(lastFrame()).toContain('The native disk helper has not been built. [HELPER_NOT_FOUND]');
     unmount();
