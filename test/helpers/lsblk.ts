@@ -8,8 +8,10 @@ export interface LsblkDevice {
   'log-sec': number;
   'phy-sec': number;
   start: number | null;
+  'maj:min': string;
   ro: boolean;
   rm: boolean;
+  rota: boolean;
   mountpoints: Array<string | null>;
   children?: LsblkDevice[];
 }

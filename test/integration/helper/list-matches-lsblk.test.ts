@@ -11,17 +11,20 @@ const MiB = 1024 * 1024;
 /** Compares the helper's view of one disk with lsblk's, field by field. */
 async function expectAgreesWithLsblk(disk: HelperDisk): Promise<void> {
   const oracle = await lsblk(disk.path);
+  expect(`${disk.major}:${disk.minor}`).toBe(oracle['maj:min']);
   expect(disk.sizeBytes).toBe(oracle.size);
   expect(disk.logicalSectorSize).toBe(oracle['log-sec']);
   expect(disk.physicalSectorSize).toBe(oracle['phy-sec']);
   expect(disk.readOnly).toBe(oracle.ro);
   expect(disk.removable).toBe(oracle.rm);
+  expect(disk.rotational).toBe(oracle.rota);
   expect(disk.mountpoints.sort()).toEqual(mountpointsOf(oracle));
   const children = oracle.children ?? [];
   expect(disk.partitions.map((p) => p.name)).toEqual(children.map((c) => c.name));
   for (const [i, part] of disk.partitions.entries()) {
     const child = children[i]!;
     expect(part.path).toBe(child.path);
+    expect(`${part.major}:${part.minor}`).toBe(child['maj:min']);
     expect(part.sizeBytes).toBe(child.size);
     expect(part.startBytes).toBe((child.start ?? -1) * 512);
     expect(part.readOnly).toBe(child.ro);
