@@ -10,8 +10,8 @@ static bool contains(const struct lb_part_spec *outer, const struct lb_part_spec
 
 static uint64_t short_form(uint64_t size, uint32_t sector_bytes)
 {
-    uint64_t short_form = sector_bytes > 1024 ? sector_bytes : 1024;
-    return size < short_form ? size : short_form;
+    uint64_t kernel_bytes = sector_bytes > 1024 ? sector_bytes : 1024;
+    return size < kernel_bytes ? size : kernel_bytes;
 }
 
 uint64_t *lx_kernel_sizes(const struct lb_part_spec *want, size_t count, uint32_t sector_bytes)
