@@ -4,17 +4,14 @@
 #include <string.h>
 
 #include "text.h"
+#include "grow.h"
 
 int lb_strlist_add(struct lb_strlist *list, const char *s)
 {
-    if (list->count == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 4;
-        char **items = realloc(list->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        list->items = items;
-        list->cap = cap;
-    }
+    char **items = lb_grow(list->items, &list->cap, list->count, sizeof *items, 4);
+    if (!items)
+        return -1;
+    list->items = items;
     char *copy = lb_strdup(s);
     if (!copy)
         return -1;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../common/grow.h"
 
 #include "../common/text.h"
 #include "sysfs-read.h"
@@ -34,14 +35,10 @@ static int add_node(const struct lb_context *ctx, struct lx_table *t, const char
 {
     if (t->count >= LX_MAX_NODES)
         return -E2BIG;
-    if (t->count == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        struct lx_node *nodes = realloc(t->nodes, cap * sizeof *nodes);
-        if (!nodes)
-            return -ENOMEM;
-        t->nodes = nodes;
-        t->cap = cap;
-    }
+    struct lx_node *nodes = lb_grow(t->nodes, &t->cap, t->count, sizeof *nodes, 64);
+    if (!nodes)
+        return -ENOMEM;
+    t->nodes = nodes;
     struct lx_node *n = &t->nodes[t->count];
     memset(n, 0, sizeof *n);
     n->parent = parent;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "../common/grow.h"
 
 #include "../common/text.h"
 #include "sysfs-read.h"
@@ -67,14 +68,10 @@ static int add_mount(const struct lb_context *ctx, struct lx_mounts *m, unsigned
 {
     if (m->count >= LX_MAX_MOUNTS)
         return -E2BIG;
-    if (m->count == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        struct lx_mount *items = realloc(m->items, cap * sizeof *items);
-        if (!items)
-            return -ENOMEM;
-        m->items = items;
-        m->cap = cap;
-    }
+    struct lx_mount *items = lb_grow(m->items, &m->cap, m->count, sizeof *items, 64);
+    if (!items)
+        return -ENOMEM;
+    m->items = items;
     struct lx_mount *e = &m->items[m->count];
     memset(e, 0, sizeof *e);
     e->major = ma;
