@@ -26,7 +26,11 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'UNALIGNED_IO'
   | 'READ_ONLY'
-  | 'DISK_CLOSED';
+  | 'DISK_CLOSED'
+  | 'TRUNCATED'
+  | 'CORRUPT_PARTITION_TABLE'
+  | 'CORRUPT_FILESYSTEM'
+  | 'LIMIT_EXCEEDED';
 
 export interface LifeboatErrorDetails {
   /** The device or file the error concerns, when there is one. */
