@@ -7,4 +7,4 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential e2fsprogs dosfstools exfatprogs ntfs-3g fdisk gdisk util-linux mount \
   partclone qemu-utils valgrind mtools tmux \
-  btrfs-progs xfsprogs cryptsetup-bin lvm2 mdadm xorriso >/dev/null
+  btrfs-progs xfsprogs cryptsetup-bin lvm2 mdadm xorriso exfat-fuse >/dev/null

@@ -2,14 +2,14 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { LIFEBOAT_VERSION } from '../core/version.js';
 import { FLAG_LEGEND } from '../disks/disk-table.js';
 import type { HelperOptions } from '../helper/helper-client.js';
-import type { HelperDisk } from '../helper/protocol.js';
+import type { ListedDisk } from '../disks/disk-table.js';
 import { DiskList } from './DiskList.js';
 import { useDisks } from './use-disks.js';
 
 export interface AppProps {
   helperOptions: HelperOptions;
   /** Where the disks come from; the native helper unless a test gives its own. */
-  loadDisks?: (options: HelperOptions) => Promise<HelperDisk[]>;
+  loadDisks?: (options: HelperOptions) => Promise<ListedDisk[]>;
 }
 
 /** The application's first screen: the disks of this machine. The wizard grows from here. */

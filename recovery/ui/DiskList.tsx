@@ -1,9 +1,8 @@
 import { Box, Text } from 'ink';
-import { DISK_TABLE_HEADER, diskTableRows, formatRow } from '../disks/disk-table.js';
-import type { HelperDisk } from '../helper/protocol.js';
+import { DISK_TABLE_HEADER, diskTableRows, formatRow, type ListedDisk } from '../disks/disk-table.js';
 
 /** The disk table, disks bright and partitions dim, in the same columns as `lifeboat disks`. */
-export function DiskList({ disks }: { disks: HelperDisk[] }) {
+export function DiskList({ disks }: { disks: ListedDisk[] }) {
   if (disks.length === 0) return <Text>No disks found.</Text>;
   return (
     <Box flexDirection="column">

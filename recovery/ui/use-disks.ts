@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
 import { toLifeboatError, type LifeboatError } from '../core/errors.js';
 import { withHelper, type HelperOptions } from '../helper/helper-client.js';
-import type { HelperDisk } from '../helper/protocol.js';
+import type { ListedDisk } from '../disks/disk-table.js';
+import { inspectDisks } from '../disks/inspect-disks.js';
 
 export type DisksState =
   | { status: 'loading' }
-  | { status: 'ready'; disks: HelperDisk[] }
+  | { status: 'ready'; disks: ListedDisk[] }
   | { status: 'failed'; error: LifeboatError };
 
 /** Loads the disk list through the native helper once, off the render path. */
@@ -26,6 +27,10 @@ export function useDisks(options: HelperOptions, load = defaultLoad): DisksState
   return state;
 }
 
-function defaultLoad(options: HelperOptions): Promise<HelperDisk[]> {
-  return withHelper(options, (helper) => helper.listDisks());
+function defaultLoad(options: HelperOptions): Promise<ListedDisk[]> {
+  // Under --sysroot the devices are a captured /sys tree, not real disks: nothing to read.
+  return withHelper(options, async (helper) => {
+    const listed = await helper.listDisks();
+    return options.sysroot === undefined ? inspectDisks(listed, helper) : listed;
+  });
 }
