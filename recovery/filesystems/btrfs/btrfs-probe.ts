@@ -9,7 +9,8 @@
 import type { ByteSource } from '../../core/byte-source.js';
 import { dataView, u64 } from '../../core/bytes.js';
 import { magic, type FilesystemInfo, type Prober } from '../filesystem-types.js';
-import { crc32c, bytesAt, detectCorrupt, detected, hex32, labelText, readIfPresent, uuidOrNull } from '../detect-only-helpers.js';
+import { crc32c } from '../../core/checksums.js';
+import { bytesAt, detectCorrupt, detected, hex32, labelText, readIfPresent, uuidOrNull } from '../detect-only-helpers.js';
 
 export const BTRFS_SUPERBLOCK_OFFSET = 64 * 1024;
 const SUPERBLOCK_BYTES = 4096;

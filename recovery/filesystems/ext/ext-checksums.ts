@@ -8,36 +8,11 @@
  * metadata_csum: the low 16 bits of CRC-32C (no final inversion) seeded with the filesystem's
  * checksum seed, over the group number and the descriptor with the checksum field zeroed.
  */
+import { crc16Update as crc16, crc32cUpdate as crc32c } from '../../core/checksums.js';
 import { INCOMPAT_CSUM_SEED, RO_COMPAT_METADATA_CSUM, type ExtSuperblock } from './ext-superblock.js';
 
 /** Where bg_checksum sits in a descriptor. */
 const CHECKSUM_OFFSET = 0x1e;
-
-function table(polynomial: number): Uint32Array {
-  const entries = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let value = n;
-    for (let bit = 0; bit < 8; bit++) value = value & 1 ? (value >>> 1) ^ polynomial : value >>> 1;
-    entries[n] = value >>> 0;
-  }
-  return entries;
-}
-
-const CRC16_TABLE = table(0xa001);
-const CRC32C_TABLE = table(0x82f63b78);
-
-export function crc16(crc: number, bytes: Uint8Array): number {
-  let value = crc & 0xffff;
-  for (const byte of bytes) value = (value >>> 8) ^ (CRC16_TABLE[(value ^ byte) & 0xff] ?? 0);
-  return value;
-}
-
-/** Raw CRC-32C update, as e2fsprogs' ext2fs_crc32c_le: the caller chooses the seed, no final inversion. */
-export function crc32c(crc: number, bytes: Uint8Array): number {
-  let value = crc >>> 0;
-  for (const byte of bytes) value = (value >>> 8) ^ (CRC32C_TABLE[(value ^ byte) & 0xff] ?? 0);
-  return value >>> 0;
-}
 
 function groupNumberBytes(group: number): Uint8Array {
   const bytes = new Uint8Array(4);

@@ -9,7 +9,8 @@
 import type { ByteSource } from '../../core/byte-source.js';
 import { dataView } from '../../core/bytes.js';
 import { magic, type FilesystemInfo, type Prober } from '../filesystem-types.js';
-import { bytesAt, crc32c, detectCorrupt, detected, exactProduct, hex32, labelText, readIfPresent, uuidOrNull } from '../detect-only-helpers.js';
+import { crc32c } from '../../core/checksums.js';
+import { bytesAt, detectCorrupt, detected, exactProduct, hex32, labelText, readIfPresent, uuidOrNull } from '../detect-only-helpers.js';
 
 const MAGIC = magic('XFSB');
 const CRC_OFFSET = 224;

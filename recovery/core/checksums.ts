@@ -1,0 +1,27 @@
+/**
+ * The CRCs on-disk formats use, from well-kept libraries rather than hand-written tables:
+ * CRC-32C (btrfs, XFS v5, ext4 metadata_csum) from SheetJS crc-32, and the CRC-16 ext4's
+ * uninit_bg descriptors use (reflected 0x8005, no final xor: the MODBUS model) from crc.
+ * zlib's CRC-32 (GPT) comes with Node.
+ */
+import CRC32C from 'crc-32/crc32c.js';
+import crc16modbus from 'crc/crc16modbus';
+
+/** Standard CRC-32C (initial ~0, final inversion), as btrfs and XFS store it. */
+export function crc32c(bytes: Uint8Array): number {
+  return CRC32C.buf(bytes, 0) >>> 0;
+}
+
+/**
+ * CRC-32C register update with no inversion on either side, as e2fsprogs' ext2fs_crc32c_le:
+ * the caller supplies the running value (ext4 seeds it with its checksum seed).
+ */
+export function crc32cUpdate(running: number, bytes: Uint8Array): number {
+  // crc-32's buf(data, seed) inverts the seed on entry and the result on exit; undo both.
+  return ~CRC32C.buf(bytes, ~running) >>> 0;
+}
+
+/** CRC-16 with a running value (reflected polynomial 0x8005, no final xor). */
+export function crc16Update(running: number, bytes: Uint8Array): number {
+  return crc16modbus(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), running & 0xffff);
+}
