@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
 
 /** Something a group of tests needs from the machine. */
-export type Need = 'root' | 'loop-devices' | `tool:${string}`;
+export type Need = 'root' | 'loop-devices' | 'fuse' | `tool:${string}`;
 
 const inCi = process.env['CI'] === 'true';
 
@@ -22,6 +22,7 @@ export function missing(needs: Need[]): string | null {
   for (const need of needs) {
     if (need === 'root' && process.getuid?.() !== 0) reasons.push('they must run as root');
     else if (need === 'loop-devices' && !existsSync('/dev/loop-control')) reasons.push('this machine has no loop devices (/dev/loop-control)');
+    else if (need === 'fuse' && !existsSync('/dev/fuse')) reasons.push('this machine has no FUSE (/dev/fuse), which ntfs-3g and exfat-fuse need')
     else if (need.startsWith('tool:') && !hasTool(need.slice(5))) reasons.push(`the Debian tool ${need.slice(5)} is not installed`);
   }
   return reasons.length === 0 ? null : `${reasons.join(', and ')}`;

@@ -89,7 +89,7 @@ const rows = [
   { file: 's4k', name: '4096-byte sectors (4 KiB MFT records)', clusterBytes: 4096, sectorBytes: 4096, sizeBytes: 64 * MiB, label: 'FourKn', files: 200, maxFileBytes: 256 * 1024 },
 ];
 
-describeWith(['root', 'tool:mkntfs', 'tool:ntfs-3g', 'tool:partclone.ntfs', 'tool:blkid', 'tool:ntfsinfo'], 'NTFS probe and used clusters against partclone and blkid', () => {
+describeWith(['root', 'fuse', 'tool:mkntfs', 'tool:ntfs-3g', 'tool:partclone.ntfs', 'tool:blkid', 'tool:ntfsinfo'], 'NTFS probe and used clusters against partclone and blkid', () => {
   /**
    * Runs the matrix checks on one image. partclone maps the volume's clusters only; Lifeboat's
    * map covers the whole partition and adds the block holding the backup boot sector (the
