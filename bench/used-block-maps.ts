@@ -16,7 +16,10 @@ const runs = Number(process.env['LIFEBOAT_BENCH_RUNS'] ?? 3);
 
 const FILESYSTEMS: Array<{ name: string; make: (file: string) => Promise<unknown> }> = [
   { name: 'ext4', make: (file) => execa('mkfs.ext4', ['-q', '-F', file]) },
+  // The worst cases for the map: the most blocks and bitmap bytes a volume of this size can have.
+  { name: 'ext4, 1 KiB blocks, no flex_bg', make: (file) => execa('mkfs.ext4', ['-q', '-F', '-b', '1024', '-O', '^flex_bg', file]) },
   { name: 'ntfs', make: (file) => execa('mkntfs', ['-Q', '-F', '-q', file]) },
+  { name: 'ntfs, 512 B clusters', make: (file) => execa('mkntfs', ['-Q', '-F', '-q', '-c', '512', file]) },
 ];
 
 interface Sample {
@@ -39,7 +42,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-'));
 const results: Array<Record<string, unknown>> = [];
 try {
   for (const fs of FILESYSTEMS) {
-    const file = path.join(dir, `${fs.name}.img`);
+    const file = path.join(dir, 'volume.img');
     await writeFile(file, '');
     await truncate(file, sizeGiB * 1024 ** 3);
     await fs.make(file);
