@@ -50,7 +50,11 @@ async function fixedRootLabel(source: ByteSource, geometry: FatGeometry): Promis
   return null;
 }
 
-/** Follows the root directory's cluster chain (at most MAX_ROOT_CLUSTERS clusters; a loop is an error). */
+/**
+ * Follows the root directory's cluster chain (at most MAX_ROOT_CLUSTERS clusters of at most
+ * 512 KiB each; a loop is an error). Stops at the end-of-directory entry, where blkid reads on
+ * through the rest of the chain: entries after the end marker are free by definition.
+ */
 async function fat32RootLabel(source: ByteSource, geometry: FatGeometry): Promise<string | null> {
   const visited = new Set<number>();
   let cluster = geometry.rootCluster;
