@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inspectDisks, type InspectedDisk } from '../../../recovery/disks/inspect-disks.js';
@@ -6,6 +7,7 @@ import { Scratch, sfdiskPartitions } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
 
 const MiB = 1024 * 1024;
+const CLI = path.resolve(import.meta.dirname, '../../../build/recovery/cli/main.js');
 
 const BLKID_TAGS = ['TYPE', 'VERSION', 'LABEL', 'UUID'] as const;
 
@@ -100,6 +102,19 @@ describeWith(
         expect((fs?.usedBytes ?? 0) + (fs?.freeBytes ?? 0)).toBe(fs?.sizeBytes);
       }
       expect(inspected?.partitions[4]?.filesystem).toMatchObject({ type: 'swap', usedBytes: null, dirty: null });
+    });
+
+    it('the built command prints the same filesystems in its JSON and its table', async () => {
+      const json = await execa(process.execPath, [CLI, 'disks', '--json']);
+      const document = JSON.parse(json.stdout) as { disks: InspectedDisk[] };
+      const disk = document.disks.find((d) => d.path === device);
+      expect(disk?.partitions.map((p) => p.filesystem)).toEqual(inspected?.partitions.map((p) => p.filesystem));
+      const table = await execa(process.execPath, [CLI, 'disks'], { env: { NO_COLOR: '1' } });
+      const name = path.basename(device);
+      const rows = table.stdout.split('\n').filter((line) => line.startsWith(`  ${name}p`));
+      expect(rows.map((row) => row.slice(26, 36).trim())).toEqual(['FAT32', 'ext4', 'ntfs', 'exfat', 'swap']);
+      expect(rows[1]).toMatch(/ MiB free, dirty/);
+      expect(rows[2]).toContain('"Données"');
     });
   },
 );
