@@ -100,6 +100,12 @@ export function formatRow(cells: string[]): string {
 export function renderDiskTable(disks: ListedDisk[]): string {
   if (disks.length === 0) return 'No disks found.\n';
   const lines = [formatRow(DISK_TABLE_HEADER), ...diskTableRows(disks).map((r) => formatRow(r.cells))];
-  const notes = disks.flatMap((d) => ('inspectProblem' in d && d.inspectProblem ? [`${d.path}: ${d.inspectProblem.message}`] : []));
+  // Below the table, whole: what could not be read, and tables read with a caveat (a GPT read from its backup).
+  const notes = disks.flatMap((d) => {
+    if (!('inspectProblem' in d)) return [];
+    const problems = d.inspectProblem ? [d.inspectProblem.message] : [];
+    const partitions = d.partitions.flatMap((p) => (p.filesystemProblem ? [`${p.name}: ${p.filesystemProblem.message}`] : []));
+    return [...problems, ...d.partitionTableWarnings, ...partitions].map((text) => `${d.path}: ${text}`);
+  });
   return `${[...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')}\n`;
 }
