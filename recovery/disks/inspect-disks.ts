@@ -9,18 +9,7 @@ import type { Partition, PartitionTable } from '../partitions/partition-table.js
 import { openDisk } from './open-disk.js';
 
 /** What `lifeboat disks` says about a filesystem: the prober's answer plus free space. */
-export interface FilesystemSummary {
-  type: FilesystemInfo['type'];
-  version: string | null;
-  label: string | null;
-  uuid: string | null;
-  sizeBytes: number | null;
-  blockSizeBytes: number | null;
-  usedBytes: number | null;
-  freeBytes: number | null;
-  dirty: boolean | null;
-  dirtyReason: string | null;
-}
+export type FilesystemSummary = FilesystemInfo & { freeBytes: number | null };
 
 /** Why something could not be read, kept as data so one unreadable disk does not hide the others. */
 export interface Problem {
