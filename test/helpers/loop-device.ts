@@ -2,6 +2,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
 /** A scratch directory removed by cleanup(), with everything attached or mounted inside it undone first. */
 export class Scratch {
@@ -56,6 +57,38 @@ export class Scratch {
     }
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A Scratch for the tests of the enclosing describe, created before and cleaned up after each test
+ * ('each', the default) or once around all of them ('all'). Returns a getter for the current one.
+ */
+export function useScratch(scope: 'each' | 'all' = 'each'): () => Scratch {
+  let current: Scratch | undefined;
+  (scope === 'each' ? beforeEach : beforeAll)(async () => {
+    current = await Scratch.create();
+  });
+  (scope === 'each' ? afterEach : afterAll)(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => {
+    if (current === undefined) throw new Error('useScratch: the scratch exists only while the tests of its describe run');
+    return current;
+  };
+}
+
+/**
+ * A file of `sizeBytes` holding an LVM2 physical volume label written by pvcreate (which needs a
+ * block device, so the file is attached to a loop device for the call and detached after).
+ */
+export async function pvcreateFile(scratch: Scratch, name: string, sizeBytes: number): Promise<string> {
+  const file = await scratch.sparseFile(name, sizeBytes);
+  const device = await scratch.attach(file);
+  // The devices file would record our loop device in the machine's LVM configuration: keep it out.
+  await execa('pvcreate', ['--config', 'devices { use_devicesfile = 0 }', '--devices', device, device]);
+  await scratch.detach(device);
+  return file;
 }
 
 const EXTENDED_TYPES = new Set(['5', 'f', '85']);

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDisk, openImageFile } from '../../../recovery/disks/open-disk.js';
 import { HelperClient } from '../../../recovery/helper/helper-client.js';
-import { Scratch, sfdiskPartitions } from '../../helpers/loop-device.js';
+import { sfdiskPartitions, useScratch } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
 
 const MiB = 1024 * 1024;
@@ -15,14 +15,10 @@ function pattern(length: number, seed: number): Buffer {
 }
 
 describe('an image file is a Disk', () => {
-  let scratch: Scratch;
-  beforeEach(async () => {
-    scratch = await Scratch.create();
-  });
-  afterEach(async () => scratch.cleanup());
+  const scratch = useScratch();
 
   it('reads back what it wrote, at any sector, and the file holds the same bytes', async () => {
-    const file = await scratch.sparseFile('disk.img', 4 * MiB);
+    const file = await scratch().sparseFile('disk.img', 4 * MiB);
     const disk = await openImageFile(file, { writable: true });
     try {
       expect(disk.sizeBytes).toBe(4 * MiB);
@@ -36,7 +32,7 @@ describe('an image file is a Disk', () => {
   });
 
   it('refuses unaligned, out-of-range and read-only I/O with our error codes', async () => {
-    const disk = await openImageFile(await scratch.sparseFile('disk.img', MiB));
+    const disk = await openImageFile(await scratch().sparseFile('disk.img', MiB));
     try {
       await expect(disk.readAt(100, 512)).rejects.toMatchObject({ code: 'UNALIGNED_IO' });
       await expect(disk.readAt(0, 100)).rejects.toMatchObject({ code: 'UNALIGNED_IO' });
@@ -50,7 +46,7 @@ describe('an image file is a Disk', () => {
   });
 
   it('a missing file is DEVICE_NOT_FOUND, naming the path', async () => {
-    await expect(openImageFile(`${scratch.dir}/nope.img`)).rejects.toMatchObject({
+    await expect(openImageFile(`${scratch().dir}/nope.img`)).rejects.toMatchObject({
       code: 'DEVICE_NOT_FOUND',
       message: expect.stringContaining('nope.img'),
     });
@@ -58,19 +54,15 @@ describe('an image file is a Disk', () => {
 });
 
 describeWith(['root', 'loop-devices', 'tool:sfdisk', 'tool:blockdev', 'tool:mkfs.ext4'], 'a block device is a Disk', () => {
-  let scratch: Scratch;
+  const scratch = useScratch();
   let helper: HelperClient;
-  beforeEach(async () => {
-    scratch = await Scratch.create();
+  beforeEach(() => {
     helper = new HelperClient();
   });
-  afterEach(async () => {
-    await helper.close();
-    await scratch.cleanup();
-  });
+  afterEach(async () => helper.close());
 
   it('takes size and sector sizes from the helper, agreeing with blockdev', async () => {
-    const device = await scratch.attach(await scratch.sparseFile('4k.img', 8 * MiB), { sectorSize: 4096 });
+    const device = await scratch().attach(await scratch().sparseFile('4k.img', 8 * MiB), { sectorSize: 4096 });
     const disk = await openDisk(device, helper);
     try {
       const size = Number((await execa('blockdev', ['--getsize64', device])).stdout);
@@ -86,8 +78,8 @@ describeWith(['root', 'loop-devices', 'tool:sfdisk', 'tool:blockdev', 'tool:mkfs
   });
 
   it('writes reach the backing file, and a discarded range reads as zeros and frees space', async () => {
-    const file = await scratch.sparseFile('rw.img', 8 * MiB);
-    const device = await scratch.attach(file);
+    const file = await scratch().sparseFile('rw.img', 8 * MiB);
+    const device = await scratch().attach(file);
     const disk = await openDisk(device, helper, { writable: true });
     try {
       expect(disk.canDiscard).toBe(true);
@@ -104,16 +96,16 @@ describeWith(['root', 'loop-devices', 'tool:sfdisk', 'tool:blockdev', 'tool:mkfs
   });
 
   it('cannot be opened for writing while a partition is mounted, or while another writer holds it', async () => {
-    const device = await scratch.attach(await scratch.sparseFile('busy.img', 32 * MiB));
+    const device = await scratch().attach(await scratch().sparseFile('busy.img', 32 * MiB));
     await execa('sfdisk', ['--quiet', device], { input: 'label: gpt\n,,L\n' });
     await helper.rereadPartitions(device, await sfdiskPartitions(device));
     await execa('mkfs.ext4', ['-q', `${device}p1`]);
-    await scratch.mount(`${device}p1`, 'mnt');
+    await scratch().mount(`${device}p1`, 'mnt');
     await expect(openDisk(device, helper, { writable: true })).rejects.toMatchObject({ code: 'DEVICE_BUSY' });
     const reader = await openDisk(device, helper);
     await reader.close();
 
-    const other = await scratch.attach(await scratch.sparseFile('held.img', 8 * MiB));
+    const other = await scratch().attach(await scratch().sparseFile('held.img', 8 * MiB));
     const first = await openDisk(other, helper, { writable: true });
     try {
       await expect(openDisk(other, helper, { writable: true })).rejects.toMatchObject({ code: 'DEVICE_BUSY' });
@@ -123,7 +115,7 @@ describeWith(['root', 'loop-devices', 'tool:sfdisk', 'tool:blockdev', 'tool:mkfs
   });
 
   it('a partition opens as a Disk of its own size', async () => {
-    const device = await scratch.attach(await scratch.sparseFile('parts.img', 32 * MiB));
+    const device = await scratch().attach(await scratch().sparseFile('parts.img', 32 * MiB));
     await execa('sfdisk', ['--quiet', device], { input: 'label: dos\n,8MiB,83\n,,83\n' });
     await helper.rereadPartitions(device, await sfdiskPartitions(device));
     const part = await openDisk(`${device}p2`, helper);

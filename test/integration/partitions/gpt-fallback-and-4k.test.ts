@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises';
 import { execa } from 'execa';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import type { PartitionTable } from '../../../recovery/partitions/partition-table.js';
 import { readPartitionTable } from '../../../recovery/partitions/read-partition-table.js';
-import { Scratch } from '../../helpers/loop-device.js';
+import { useScratch } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
 import { openSource, sfdiskJson, sgdiskInfo } from './oracles.js';
 
@@ -43,16 +43,14 @@ async function expectSameAsSgdisk(path: string, table: PartitionTable): Promise<
 const SGDISK_LAYOUT = ['-n', '1:0:+8M', '-t', '1:ef00', '-c', '1:ESP', '-n', '2:0:+16M', '-t', '2:0700', '-c', '2:Windows', '-n', '3:0:+8M', '-t', '3:8200', '-n', '4:0:0', '-c', '4:data'];
 
 describeWith(['tool:sgdisk', 'tool:sfdisk'], 'a damaged primary GPT is read from the backup', () => {
-  let scratch: Scratch;
+  const scratch = useScratch();
   let file: string;
   let intact: PartitionTable;
   beforeEach(async () => {
-    scratch = await Scratch.create();
-    file = await scratch.sparseFile('disk.img', 64 * MiB);
+    file = await scratch().sparseFile('disk.img', 64 * MiB);
     await execa('sgdisk', [...SGDISK_LAYOUT, file]);
     intact = await parse(file, 512);
   });
-  afterEach(async () => scratch.cleanup());
 
   it('a flipped byte in the primary header (LBA 1): source backup, same partitions as sgdisk still lists', async () => {
     await flipByte(file, 512 + 60);
@@ -83,14 +81,10 @@ describeWith(['tool:sgdisk', 'tool:sfdisk'], 'a damaged primary GPT is read from
 });
 
 describeWith(['root', 'loop-devices', 'tool:sgdisk', 'tool:sfdisk'], 'a GPT on a disk with 4096-byte logical sectors', () => {
-  let scratch: Scratch;
-  beforeEach(async () => {
-    scratch = await Scratch.create();
-  });
-  afterEach(async () => scratch.cleanup());
+  const scratch = useScratch();
 
   it('parses with LBAs in 4096-byte sectors, as sgdisk and sfdisk read the loop device', async () => {
-    const device = await scratch.attach(await scratch.sparseFile('4k.img', 64 * MiB), { sectorSize: 4096 });
+    const device = await scratch().attach(await scratch().sparseFile('4k.img', 64 * MiB), { sectorSize: 4096 });
     await execa('sgdisk', [...SGDISK_LAYOUT, device]);
     const table = await parse(device, 4096);
     const sfdisk = await sfdiskJson(device);
@@ -114,13 +108,13 @@ describeWith(['root', 'loop-devices', 'tool:sgdisk', 'tool:sfdisk'], 'a GPT on a
   });
 
   it('falls back to the backup on a 4096-byte-sector disk too', async () => {
-    const file = await scratch.sparseFile('4k.img', 64 * MiB);
-    const device = await scratch.attach(file, { sectorSize: 4096 });
+    const file = await scratch().sparseFile('4k.img', 64 * MiB);
+    const device = await scratch().attach(file, { sectorSize: 4096 });
     await execa('sgdisk', [...SGDISK_LAYOUT, device]);
     const intact = await parse(device, 4096);
-    await scratch.detach(device);
+    await scratch().detach(device);
     await flipByte(file, 4096 + 60);
-    const damaged = await scratch.attach(file, { sectorSize: 4096 });
+    const damaged = await scratch().attach(file, { sectorSize: 4096 });
     const table = await parse(damaged, 4096);
     expect(table.gpt).toMatchObject({ source: 'backup', primaryProblem: expect.stringContaining('LBA 1 fails its CRC32') });
     expect(table.partitions).toEqual(intact.partitions);

@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { execa } from 'execa';
 import { sectorSource, type ByteSource } from '../../../recovery/core/byte-source.js';
 import { FdDisk } from '../../../recovery/disks/fd-disk.js';
+import type { GptEntry } from '../../../recovery/partitions/partition-table.js';
 
 export interface SfdiskTable {
   label: 'dos' | 'gpt';
@@ -43,14 +44,8 @@ function unescapeBytes(text: string): string {
   return Buffer.concat(parts).toString('utf8');
 }
 
-export interface SgdiskPartition {
-  typeGuid: string;
-  uniqueGuid: string;
-  firstLba: number;
-  lastLba: number;
-  attributes: string;
-  name: string;
-}
+/** What `sgdisk -i N` prints of one entry: the fields of our GptEntry but its slot. */
+export type SgdiskPartition = Omit<GptEntry, 'index'>;
 
 export async function sgdiskInfo(device: string, number: number): Promise<SgdiskPartition> {
   const { stdout } = await execa('sgdisk', ['-i', String(number), device]);

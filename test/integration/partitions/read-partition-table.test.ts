@@ -1,8 +1,8 @@
 import { execa } from 'execa';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { PartitionTable } from '../../../recovery/partitions/partition-table.js';
 import { readPartitionTable } from '../../../recovery/partitions/read-partition-table.js';
-import { Scratch } from '../../helpers/loop-device.js';
+import { useScratch } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
 import { openSource, partxPartitions, sfdiskJson, sgdiskInfo, type SfdiskTable } from './oracles.js';
 
@@ -50,14 +50,10 @@ async function expectSameAsPartx(file: string, table: PartitionTable): Promise<v
 }
 
 describeWith(['tool:sfdisk', 'tool:sgdisk', 'tool:partx'], 'partition tables made by sfdisk and sgdisk read as those tools read them', () => {
-  let scratch: Scratch;
-  beforeEach(async () => {
-    scratch = await Scratch.create();
-  });
-  afterEach(async () => scratch.cleanup());
+  const scratch = useScratch();
 
   it('an MBR with three primaries and an extended partition holding three logicals (sfdisk)', async () => {
-    const file = await scratch.sparseFile('mbr.img', 64 * MiB);
+    const file = await scratch().sparseFile('mbr.img', 64 * MiB);
     await execa('sfdisk', ['-q', file], { input: 'label: dos\nlabel-id: 0x5eed1234\n,8M,83,*\n,8M,7\n,8M,b\n,,5\n,8M,83\n,8M,82\n,,8e\n' });
     const table = await parse(file);
     const sfdisk = await sfdiskJson(file);
@@ -71,7 +67,7 @@ describeWith(['tool:sfdisk', 'tool:sgdisk', 'tool:partx'], 'partition tables mad
   });
 
   it('PARTUUIDs of partitions 10 and up use hex numbers, as blkid prints them (partx)', async () => {
-    const file = await scratch.sparseFile('many.img', 64 * MiB);
+    const file = await scratch().sparseFile('many.img', 64 * MiB);
     await execa('sfdisk', ['-q', file], { input: `label: dos\nlabel-id: 0x00c0ffee\n,4M,83\n,,5\n${',4M,83\n'.repeat(8)}` });
     const table = await parse(file);
     expect(table.partitions.map((p) => p.uuid).slice(-3)).toEqual(['00c0ffee-0a', '00c0ffee-0b', '00c0ffee-0c']);
@@ -79,7 +75,7 @@ describeWith(['tool:sfdisk', 'tool:sgdisk', 'tool:partx'], 'partition tables mad
   });
 
   it('a GPT with four named partitions (sfdisk)', async () => {
-    const file = await scratch.sparseFile('gpt.img', 64 * MiB);
+    const file = await scratch().sparseFile('gpt.img', 64 * MiB);
     const script = [
       'label: gpt',
       'label-id: 6A2B1C3D-0000-4000-8000-00000000ABCD',
@@ -109,7 +105,7 @@ describeWith(['tool:sfdisk', 'tool:sgdisk', 'tool:partx'], 'partition tables mad
   });
 
   it('a GPT with gaps in the slot numbers and attribute bits (sgdisk)', async () => {
-    const file = await scratch.sparseFile('sgdisk.img', 64 * MiB);
+    const file = await scratch().sparseFile('sgdisk.img', 64 * MiB);
     await execa('sgdisk', ['-n', '1:2048:+4M', '-t', '1:ef02', '-c', '1:BIOS boot', '-A', '1:set:2', '-n', '3:0:+20M', '-t', '3:0700', '-c', '3:Données', '-A', '3:set:60', '-n', '7:0:0', '-t', '7:8300', file]);
     const table = await parse(file);
     expect(table.partitions.map((p) => p.number)).toEqual([1, 3, 7]);
@@ -125,7 +121,7 @@ describeWith(['tool:sfdisk', 'tool:sgdisk', 'tool:partx'], 'partition tables mad
   });
 
   it('a hybrid MBR (sgdisk -h) is recognised, its entries match sfdisk\'s nested dos view, partitions come from the GPT', async () => {
-    const file = await scratch.sparseFile('hybrid.img', 64 * MiB);
+    const file = await scratch().sparseFile('hybrid.img', 64 * MiB);
     await execa('sgdisk', ['-n', '1:2048:+8M', '-t', '1:0700', '-n', '2:0:+8M', '-t', '2:8300', '-n', '3:0:+8M', '-h', '1:2', file]);
     const table = await parse(file);
     expect(table.scheme).toBe('gpt');

@@ -1,11 +1,11 @@
 import { open } from 'node:fs/promises';
 import { execa } from 'execa';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { PlannedWrite } from '../../../recovery/partitions/partition-table.js';
 import { readMetadataAreas } from '../../../recovery/partitions/read-metadata-areas.js';
 import { readPartitionTable } from '../../../recovery/partitions/read-partition-table.js';
 import { planPartitionTableWrites } from '../../../recovery/partitions/write-partition-table.js';
-import { Scratch } from '../../helpers/loop-device.js';
+import { useScratch } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
 import { openSource, sfdiskJson, sgdiskVerify, type SfdiskTable } from './oracles.js';
 
@@ -40,16 +40,12 @@ function comparable(table: SfdiskTable): Omit<SfdiskTable, 'lastlba'> & { device
 const GPT_LAYOUT = ['-n', '1:0:+8M', '-t', '1:ef00', '-c', '1:ESP', '-n', '2:0:+16M', '-t', '2:0700', '-c', '2:Windows', '-n', '3:0:+8M', '-t', '3:8200', '-n', '4:0:0', '-c', '4:data'];
 
 describeWith(['tool:sgdisk', 'tool:sfdisk'], 'restoring a partition table onto another disk', () => {
-  let scratch: Scratch;
-  beforeEach(async () => {
-    scratch = await Scratch.create();
-  });
-  afterEach(async () => scratch.cleanup());
+  const scratch = useScratch();
 
   it('a GPT from a 64 MiB disk onto a fresh 128 MiB disk: sgdisk -v finds no problem, sfdisk sees the same partitions', async () => {
-    const source = await scratch.sparseFile('source.img', 64 * MiB);
+    const source = await scratch().sparseFile('source.img', 64 * MiB);
     await execa('sgdisk', [...GPT_LAYOUT, source]);
-    const target = await scratch.sparseFile('target.img', 128 * MiB);
+    const target = await scratch().sparseFile('target.img', 128 * MiB);
     await applyTo(target, await planFrom(source, 512, 128 * MiB));
     const verify = await sgdiskVerify(target);
     expect(verify.report).toContain('No problems found');
@@ -62,15 +58,15 @@ describeWith(['tool:sgdisk', 'tool:sfdisk'], 'restoring a partition table onto a
   });
 
   it('an MBR with logical partitions onto a bigger disk: sfdisk sees the same table', async () => {
-    const source = await scratch.sparseFile('source.img', 64 * MiB);
+    const source = await scratch().sparseFile('source.img', 64 * MiB);
     await execa('sfdisk', ['-q', source], { input: 'label: dos\nlabel-id: 0x0badcafe\n,8M,83,*\n,8M,7\n,8M,b\n,,5\n,8M,83\n,8M,82\n,,8e\n' });
-    const target = await scratch.sparseFile('target.img', 128 * MiB);
+    const target = await scratch().sparseFile('target.img', 128 * MiB);
     await applyTo(target, await planFrom(source, 512, 128 * MiB));
     expect(comparable(await sfdiskJson(target))).toEqual(comparable(await sfdiskJson(source)));
   });
 
   it('refuses a target that cannot hold the last partition, saying by how many bytes', async () => {
-    const source = await scratch.sparseFile('source.img', 64 * MiB);
+    const source = await scratch().sparseFile('source.img', 64 * MiB);
     await execa('sgdisk', [...GPT_LAYOUT, source]);
     // Partition 4 ends at the last usable LBA 131038; the target needs 131072 sectors again.
     await expect(planFrom(source, 512, 48 * MiB)).rejects.toMatchObject({
@@ -81,18 +77,14 @@ describeWith(['tool:sgdisk', 'tool:sfdisk'], 'restoring a partition table onto a
 });
 
 describeWith(['root', 'loop-devices', 'tool:sgdisk', 'tool:sfdisk'], 'restoring a GPT onto a disk with 4096-byte sectors', () => {
-  let scratch: Scratch;
-  beforeEach(async () => {
-    scratch = await Scratch.create();
-  });
-  afterEach(async () => scratch.cleanup());
+  const scratch = useScratch();
 
   it('from a 64 MiB to a 128 MiB 4Kn loop device: sgdisk -v finds no problem, sfdisk sees the same partitions', async () => {
-    const sourceDevice = await scratch.attach(await scratch.sparseFile('source.img', 64 * MiB), { sectorSize: 4096 });
+    const sourceDevice = await scratch().attach(await scratch().sparseFile('source.img', 64 * MiB), { sectorSize: 4096 });
     await execa('sgdisk', [...GPT_LAYOUT, sourceDevice]);
-    const targetFile = await scratch.sparseFile('target.img', 128 * MiB);
+    const targetFile = await scratch().sparseFile('target.img', 128 * MiB);
     await applyTo(targetFile, await planFrom(sourceDevice, 4096, 128 * MiB));
-    const targetDevice = await scratch.attach(targetFile, { sectorSize: 4096 });
+    const targetDevice = await scratch().attach(targetFile, { sectorSize: 4096 });
     const verify = await sgdiskVerify(targetDevice);
     expect(verify.report).toContain('No problems found');
     expect(verify.ok, verify.report).toBe(true);

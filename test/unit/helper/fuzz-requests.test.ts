@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HelperClient } from '../../../recovery/helper/helper-client.js';
+import { seededRandom } from '../../helpers/fuzz.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const ASAN_HELPER = path.join(ROOT, 'native/build/lifeboat-helper-asan');
@@ -19,17 +20,6 @@ const TEMPLATES = [
   '{"id": 7, "op": "codes"}',
 ];
 
-/** A small deterministic generator, so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(text: string, next: () => number): string {
   const chars = [...text];
@@ -52,7 +42,7 @@ function mutate(text: string, next: () => number): string {
 describe('the helper survives mutated requests', () => {
   it.runIf(existsSync(ASAN_HELPER))('answers 3000 mutated requests under AddressSanitizer, each with JSON, and exits cleanly', async () => {
     const helper = new HelperClient({ helperPath: ASAN_HELPER, sysroot: SYSROOT });
-    const next = random(20261121);
+    const next = seededRandom(20261121);
     let answered = 0;
     try {
       for (let i = 0; i < 3000; i++) {

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Prober } from '../../../../recovery/filesystems/filesystem-types.js';
 import { btrfsProber } from '../../../../recovery/filesystems/btrfs/btrfs-probe.js';
 import { iso9660Prober } from '../../../../recovery/filesystems/iso9660/iso9660-probe.js';
@@ -14,7 +14,7 @@ import { luksProber } from '../../../../recovery/filesystems/luks/luks-probe.js'
 import { lvmProber } from '../../../../recovery/filesystems/lvm/lvm-probe.js';
 import { swapProber } from '../../../../recovery/filesystems/swap/swap-probe.js';
 import { xfsProber } from '../../../../recovery/filesystems/xfs/xfs-probe.js';
-import { Scratch } from '../../../helpers/loop-device.js';
+import { pvcreateFile, useScratch, type Scratch } from '../../../helpers/loop-device.js';
 import { describeWith } from '../../../helpers/requirements.js';
 import { fixBtrfs, fixLuks2, fixLvm, fixXfs, fuzzProber, type Fixer } from '../../../unit/filesystems/detect/fuzz-with-checksums.js';
 import { fileHead } from './blkid-oracle.js';
@@ -120,13 +120,11 @@ const realCases: RealCase[] = [
 ];
 
 describeWith(['tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:mkswap', 'tool:cryptsetup', 'tool:xorriso'], 'fuzzing the detection-only probers on real images', () => {
-  let scratch: Scratch;
+  const scratch = useScratch('all');
   const heads = new Map<string, Uint8Array>();
   beforeAll(async () => {
-    scratch = await Scratch.create();
-    for (const c of realCases) heads.set(c.name, await fileHead(await c.make(scratch), c.headBytes));
+    for (const c of realCases) heads.set(c.name, await fileHead(await c.make(scratch()), c.headBytes));
   });
-  afterAll(async () => scratch.cleanup());
 
   const runs = realCases.flatMap((c) => c.runs.map((run, i) => ({ label: `${c.name}, bytes ${run.from}..${run.to}${run.fixer ? ', checksums recomputed' : ''}`, c, run, seed: 2000 + i })));
   it.each(runs)('$label', async ({ c, run, seed }) => {
@@ -139,17 +137,10 @@ describeWith(['tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:mkswap', 'tool:cryptsetu
 });
 
 describeWith(['root', 'loop-devices', 'tool:pvcreate'], 'fuzzing the LVM2 prober on a label made by pvcreate', () => {
-  let scratch: Scratch;
-  beforeAll(async () => {
-    scratch = await Scratch.create();
-  });
-  afterAll(async () => scratch.cleanup());
+  const scratch = useScratch('all');
 
   it('mutated labels, raw and with the CRC recomputed', async () => {
-    const file = await scratch.sparseFile('pv.img', 16 * MiB);
-    const device = await scratch.attach(file);
-    await execa('pvcreate', ['--config', 'devices { use_devicesfile = 0 }', '--devices', device, device]);
-    await scratch.detach(device);
+    const file = await pvcreateFile(scratch(), 'pv.img', 16 * MiB);
     const original = await fileHead(file, 8 * KiB);
     const raw = await fuzzProber({ name: 'lvm raw', original, prober: lvmProber, from: 512, to: 1024, iterations: 600 }, 3001);
     expect(raw.rejected).toBeGreaterThan(0);

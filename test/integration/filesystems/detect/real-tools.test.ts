@@ -7,7 +7,7 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { FilesystemInfo, Prober } from '../../../../recovery/filesystems/filesystem-types.js';
 import { btrfsProber } from '../../../../recovery/filesystems/btrfs/btrfs-probe.js';
 import { iso9660Prober } from '../../../../recovery/filesystems/iso9660/iso9660-probe.js';
@@ -15,7 +15,7 @@ import { luksProber } from '../../../../recovery/filesystems/luks/luks-probe.js'
 import { lvmProber } from '../../../../recovery/filesystems/lvm/lvm-probe.js';
 import { swapHeaderSizeBytes, swapProber } from '../../../../recovery/filesystems/swap/swap-probe.js';
 import { xfsProber } from '../../../../recovery/filesystems/xfs/xfs-probe.js';
-import { Scratch } from '../../../helpers/loop-device.js';
+import { pvcreateFile, useScratch } from '../../../helpers/loop-device.js';
 import { describeWith } from '../../../helpers/requirements.js';
 import { blkidProbe, expectSameAsBlkid, fileSource } from './blkid-oracle.js';
 
@@ -41,14 +41,10 @@ async function patchFile(file: string, offsetBytes: number, bytes: Uint8Array): 
 }
 
 describeWith(['tool:blkid', 'tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:xfs_db', 'tool:mkswap', 'tool:cryptsetup', 'tool:xorriso', 'tool:isosize'], 'detection agrees with blkid on images made by the real tools', () => {
-  let scratch: Scratch;
-  beforeAll(async () => {
-    scratch = await Scratch.create();
-  });
-  afterAll(async () => scratch.cleanup());
+  const scratch = useScratch('all');
 
   it('btrfs: label, UUID, sector size and total_bytes match blkid and btrfs inspect-internal', async () => {
-    const file = await scratch.sparseFile('btrfs.img', 128 * MiB);
+    const file = await scratch().sparseFile('btrfs.img', 128 * MiB);
     await execa('mkfs.btrfs', ['-q', '-L', 'lifeboat-btrfs', '-U', '3f1c2a4e-8b7d-4e6f-9a0b-1c2d3e4f5a6b', file]);
     const info = await probeFile(btrfsProber, file);
     expectSameAsBlkid(info, await blkidProbe(file), { blockSizeIsBlkids: true });
@@ -61,7 +57,7 @@ describeWith(['tool:blkid', 'tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:xfs_db', '
     ['v5 (CRC-checked)', ['-m', 'crc=1,uuid=0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9'], 4096],
     ['v4, 1 KiB blocks', ['-m', 'crc=0', '-b', 'size=1024'], 1024],
   ])('xfs %s: label and UUID match blkid, size and block size match xfs_db', async (_name, args, blockSize) => {
-    const file = await scratch.sparseFile('xfs.img', 320 * MiB);
+    const file = await scratch().sparseFile('xfs.img', 320 * MiB);
     await execa('mkfs.xfs', ['-q', '-f', '-L', 'lb-xfs', ...args, file]);
     const info = await probeFile(xfsProber, file);
     expectSameAsBlkid(info, await blkidProbe(file));
@@ -73,7 +69,7 @@ describeWith(['tool:blkid', 'tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:xfs_db', '
   });
 
   it.each([4096, 8192, 65536])('swap with %i-byte pages: label and UUID match blkid, size matches mkswap', async (pageSize) => {
-    const file = await scratch.sparseFile(`swap-${pageSize}.img`, 16 * MiB + 12345);
+    const file = await scratch().sparseFile(`swap-${pageSize}.img`, 16 * MiB + 12345);
     const { stdout } = await execa('mkswap', ['-p', String(pageSize), '-L', 'lb-swap', '-U', '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d', file], { reject: false });
     const info = await probeFile(swapProber, file);
     expectSameAsBlkid(info, await blkidProbe(file));
@@ -87,8 +83,8 @@ describeWith(['tool:blkid', 'tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:xfs_db', '
     ['luks1', ['--type', 'luks1']],
     ['luks2', ['--type', 'luks2', '--pbkdf', 'pbkdf2', '--label', 'lb-vault', '--subsystem', 'lb-sub']],
   ])('%s: version, label and UUID match blkid', async (name, args) => {
-    const file = await scratch.sparseFile(`${name}.img`, 20 * MiB);
-    const keyFile = path.join(scratch.dir, 'key');
+    const file = await scratch().sparseFile(`${name}.img`, 20 * MiB);
+    const keyFile = path.join(scratch().dir, 'key');
     await writeFile(keyFile, 'not-a-secret');
     await execa('cryptsetup', ['luksFormat', '--batch-mode', '--key-file', keyFile, '--pbkdf-force-iterations', '1000', ...args, file]);
     const info = await probeFile(luksProber, file);
@@ -98,8 +94,8 @@ describeWith(['tool:blkid', 'tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:xfs_db', '
   });
 
   it('luks2 with a damaged primary header: the secondary copy answers, as blkid and cryptsetup use it', async () => {
-    const file = await scratch.sparseFile('luks2-damaged.img', 20 * MiB);
-    const keyFile = path.join(scratch.dir, 'key');
+    const file = await scratch().sparseFile('luks2-damaged.img', 20 * MiB);
+    const keyFile = path.join(scratch().dir, 'key');
     await writeFile(keyFile, 'not-a-secret');
     await execa('cryptsetup', ['luksFormat', '--batch-mode', '--type', 'luks2', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000', '--label', 'second', '--key-file', keyFile, file]);
     const before = await probeFile(luksProber, file);
@@ -117,10 +113,10 @@ describeWith(['tool:blkid', 'tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:xfs_db', '
     ['a plain ISO', ['-V', 'LIFEBOAT_DISC']],
     ['a Joliet ISO with a mixed-case name', ['-J', '-V', 'Lifeboat Rescue Disc']],
   ])('iso9660, %s: label, UUID (from the dates) and version match blkid, size matches isosize', async (_name, args) => {
-    const content = path.join(scratch.dir, 'iso-content');
+    const content = path.join(scratch().dir, 'iso-content');
     await mkdir(content, { recursive: true });
     await writeFile(path.join(content, 'readme.txt'), 'hello\n');
-    const file = path.join(scratch.dir, 'disc.iso');
+    const file = path.join(scratch().dir, 'disc.iso');
     await execa('xorriso', ['-as', 'mkisofs', ...args, '-o', file, content]);
     const info = await probeFile(iso9660Prober, file);
     expectSameAsBlkid(info, await blkidProbe(file), { blockSizeIsBlkids: true });
@@ -130,18 +126,10 @@ describeWith(['tool:blkid', 'tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:xfs_db', '
 });
 
 describeWith(['root', 'loop-devices', 'tool:blkid', 'tool:pvcreate', 'tool:pvremove'], 'an LVM2 physical volume made by pvcreate', () => {
-  let scratch: Scratch;
-  beforeAll(async () => {
-    scratch = await Scratch.create();
-  });
-  afterAll(async () => scratch.cleanup());
+  const scratch = useScratch('all');
 
   it('UUID and version match blkid, size matches the device pvcreate saw', async () => {
-    const file = await scratch.sparseFile('pv.img', 24 * MiB);
-    const device = await scratch.attach(file);
-    // The devices file would record our loop device in the machine's LVM configuration: keep it out.
-    await execa('pvcreate', ['--config', 'devices { use_devicesfile = 0 }', '--devices', device, device]);
-    await scratch.detach(device);
+    const file = await pvcreateFile(scratch(), 'pv.img', 24 * MiB);
     const info = await probeFile(lvmProber, file);
     expectSameAsBlkid(info, await blkidProbe(file));
     expect(info?.version).toBe('LVM2 001');

@@ -5,12 +5,12 @@
  * version, label and UUID equal blkid's. A full volume shows the difference; the others have none.
  */
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sectorSource, type ByteSource } from '../../../../recovery/core/byte-source.js';
 import { openImageFile } from '../../../../recovery/disks/open-disk.js';
 import { exfatProber, exfatUsedBlocks, readExfatGeometry } from '../../../../recovery/filesystems/exfat/index.js';
 import type { FilesystemInfo, UsedBlockMap } from '../../../../recovery/filesystems/filesystem-types.js';
-import { Scratch } from '../../../helpers/loop-device.js';
+import { useScratch } from '../../../helpers/loop-device.js';
 import { describeWith } from '../../../helpers/requirements.js';
 import { fillExfat, populateExfat } from '../fat/fat-content.js';
 import { blkidTags, clipped, dumpExfatClusters, MiB, partcloneExfatMap, partcloneView } from '../fat/fat-oracles.js';
@@ -39,11 +39,7 @@ const rows = [
 ];
 
 describeWith(['root', 'loop-devices', 'fuse', 'tool:mkfs.exfat', 'tool:mount.exfat-fuse', 'tool:dump.exfat', 'tool:partclone.exfat', 'tool:blkid'], 'exFAT matrix against partclone.exfat, dump.exfat and blkid', () => {
-  let scratch: Scratch;
-  beforeEach(async () => {
-    scratch = await Scratch.create();
-  });
-  afterEach(async () => scratch.cleanup());
+  const scratch = useScratch();
 
   /** The checks every row makes; returns partclone's view for row-specific ones. */
   async function compare(image: string) {
@@ -56,7 +52,7 @@ describeWith(['root', 'loop-devices', 'fuse', 'tool:mkfs.exfat', 'tool:mount.exf
     expect(geometry.clusterCount).toBe(dump.total);
     expect((map.used.totalBlocks - geometry.clusterHeapOffsetSectors) / geometry.sectorsPerCluster).toBe(dump.used);
 
-    const partclone = await partcloneView('exfat', image, scratch.dir);
+    const partclone = await partcloneView('exfat', image, scratch().dir);
     if ('refusal' in partclone) throw new Error(`partclone.exfat refused a clean volume:\n${partclone.refusal}`);
     expect(map.blockSizeBytes).toBe(partclone.blockSizeBytes);
     expect(partclone.totalBlocks).toBe(geometry.volumeLengthSectors);
@@ -74,9 +70,9 @@ describeWith(['root', 'loop-devices', 'fuse', 'tool:mkfs.exfat', 'tool:mount.exf
 
   for (const row of rows) {
     it(`${row.name}: used sectors, version, label and UUID`, async () => {
-      const image = await scratch.sparseFile('exfat.img', row.sizeMiB * MiB);
+      const image = await scratch().sparseFile('exfat.img', row.sizeMiB * MiB);
       await execa('mkfs.exfat', [...row.mkfs, '-L', row.label, image]);
-      await populateExfat(scratch, image);
+      await populateExfat(scratch(), image);
       const { map, geometry, partclone, ours } = await compare(image);
       // Files are allocated from the front of the heap, so the last two clusters are free and
       // partclone's rule changes nothing: the bitmaps are identical.
@@ -88,9 +84,9 @@ describeWith(['root', 'loop-devices', 'fuse', 'tool:mkfs.exfat', 'tool:mount.exf
   }
 
   it('a full 16 MiB volume: partclone misses exactly the heap\'s last cluster, Lifeboat keeps it', async () => {
-    const image = await scratch.sparseFile('full.img', 16 * MiB);
+    const image = await scratch().sparseFile('full.img', 16 * MiB);
     await execa('mkfs.exfat', [image]);
-    await fillExfat(scratch, image);
+    await fillExfat(scratch(), image);
     const { map, geometry, partclone } = await compare(image);
     expect((await dumpExfatClusters(image)).used).toBe(geometry.clusterCount);
     const lastCluster = geometry.clusterHeapOffsetSectors + (geometry.clusterCount - 1) * geometry.sectorsPerCluster;
@@ -102,18 +98,18 @@ describeWith(['root', 'loop-devices', 'fuse', 'tool:mkfs.exfat', 'tool:mount.exf
 
   describe('dirty and labels', () => {
     it('VolumeDirty: partclone warns "volume was not unmounted cleanly", Lifeboat says dirty', async () => {
-      const image = await scratch.sparseFile('dirty.img', 64 * MiB);
+      const image = await scratch().sparseFile('dirty.img', 64 * MiB);
       await execa('mkfs.exfat', [image]);
-      const clean = await partcloneView('exfat', image, scratch.dir);
+      const clean = await partcloneView('exfat', image, scratch().dir);
       expect('output' in clean && clean.output).not.toContain('not unmounted cleanly');
       await execa('sh', ['-c', 'printf "\\002" | dd of="$0" bs=1 seek=106 conv=notrunc 2>/dev/null', image]);
-      const dirty = await partcloneView('exfat', image, scratch.dir);
+      const dirty = await partcloneView('exfat', image, scratch().dir);
       expect('output' in dirty && dirty.output).toContain('volume was not unmounted cleanly');
       expect((await analyse(image)).info).toMatchObject({ dirty: true, dirtyReason: 'the volume dirty flag is set (not cleanly unmounted)' });
     });
 
     it('labels in UTF-16 (accents, a symbol, trailing spaces) and no label, as blkid prints them', async () => {
-      const image = await scratch.sparseFile('label.img', 64 * MiB);
+      const image = await scratch().sparseFile('label.img', 64 * MiB);
       await execa('mkfs.exfat', [image]);
       expect((await analyse(image)).info.label).toBeNull();
       expect((await blkidTags(image)).label).toBeUndefined();

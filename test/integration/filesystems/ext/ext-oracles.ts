@@ -3,54 +3,22 @@
  * bitmap, dumpe2fs' per-group free lists and flags, blkid's identification. The ext matrix test
  * compares Lifeboat's answers with these.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { BlockRangesBuilder, type BlockRanges } from '../../../../recovery/core/block-ranges.js';
 import { sectorSource, type ByteSource } from '../../../../recovery/core/byte-source.js';
 import { openImageFile } from '../../../../recovery/disks/open-disk.js';
 import type { Scratch } from '../../../helpers/loop-device.js';
+import { runPartclone, type PartcloneImage } from '../../../helpers/partclone.js';
 
-/** What partclone put in the header of an image it made (FORMATS.md "partclone image v2"). */
-export interface PartcloneView {
-  blockSizeBytes: number;
-  totalBlocks: number;
-  /** Superblock-derived used count (blocks - free). */
-  usedBySuperblock: number;
-  /** Bits set in partclone's bitmap. */
-  usedByBitmap: number;
-  used: BlockRanges;
-}
-
-const HEADER_BYTES = 110;
-
-/** partclone's refusal to image a filesystem: its exit message. */
-export interface PartcloneRefusal {
-  refusal: string;
-}
-
-/** Runs `partclone.extfs -c` into a file and reads its header and bitmap, or returns why it refused. */
-export async function partcloneView(image: string, workDir: string): Promise<PartcloneView | PartcloneRefusal> {
-  const out = path.join(workDir, 'partclone.img');
-  try {
-    const run = await execa('partclone.extfs', ['-c', '-s', image, '-o', out, '-L', path.join(workDir, 'partclone.log')], { reject: false });
-    if (run.exitCode !== 0) return { refusal: run.stderr };
-    const bytes = await readFile(out);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes.subarray(0, 15).toString('latin1') !== 'partclone-image') throw new Error('not a partclone image');
-    const totalBlocks = Number(view.getBigUint64(60, true));
-    const builder = new BlockRangesBuilder(totalBlocks);
-    builder.addBitmap(bytes.subarray(HEADER_BYTES, HEADER_BYTES + Math.ceil(totalBlocks / 8)), 0, totalBlocks);
-    return {
-      blockSizeBytes: view.getUint32(84, true),
-      totalBlocks,
-      usedBySuperblock: Number(view.getBigUint64(68, true)),
-      usedByBitmap: Number(view.getBigUint64(76, true)),
-      used: builder.build(),
-    };
-  } finally {
-    await rm(out, { force: true });
-  }
+/**
+ * Runs `partclone.extfs -c` and reads its image's header and bitmap (test/helpers/partclone.ts), or
+ * returns why it refused: its exit message on stderr.
+ */
+export async function partcloneView(image: string, workDir: string): Promise<PartcloneImage | { refusal: string }> {
+  const result = await runPartclone('extfs', image, { workDir });
+  return 'refusal' in result ? { refusal: result.stderr } : result;
 }
 
 export interface DumpGroup {

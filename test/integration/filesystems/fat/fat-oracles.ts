@@ -4,11 +4,10 @@
  * places where partclone is known to differ from the filesystem, written down as rules so a test
  * can show the difference is exactly that and nothing else.
  */
-import { readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { execa } from 'execa';
 import { BlockRangesBuilder, type BlockRanges } from '../../../../recovery/core/block-ranges.js';
 import type { UsedBlockMap } from '../../../../recovery/filesystems/filesystem-types.js';
+import { runPartclone, type PartcloneImage } from '../../../helpers/partclone.js';
 
 export const MiB = 1024 * 1024;
 
@@ -28,43 +27,12 @@ export async function blkidTags(image: string): Promise<{ type?: string; version
   return { type: tags.get('ID_FS_TYPE'), version: tags.get('ID_FS_VERSION'), uuid: tags.get('ID_FS_UUID_ENC'), label: decode(tags.get('ID_FS_LABEL_ENC')) };
 }
 
-/** What partclone put in the image it made (FORMATS.md "partclone image v2"). */
-export interface PartcloneView {
-  blockSizeBytes: number;
-  totalBlocks: number;
-  usedBySuperblock: number;
-  usedByBitmap: number;
-  used: BlockRanges;
-  output: string;
-}
-
-const HEADER_BYTES = 110;
-
-/** Runs `partclone.<tool> -c` into a file and reads its header and bitmap, or returns its output when it refuses. */
-export async function partcloneView(tool: 'fat' | 'exfat', image: string, workDir: string): Promise<PartcloneView | { refusal: string }> {
-  const out = path.join(workDir, `partclone-${path.basename(image)}.pc`);
-  const log = path.join(workDir, 'partclone.log');
-  try {
-    const run = await execa(`partclone.${tool}`, ['-c', '-s', image, '-o', out, '-L', log], { reject: false, all: true });
-    const output = `${run.all ?? ''}\n${await readFile(log, 'utf8').catch(() => '')}`;
-    if (run.exitCode !== 0) return { refusal: output };
-    const bytes = await readFile(out);
-    if (bytes.subarray(0, 15).toString('latin1') !== 'partclone-image') throw new Error('partclone wrote no image header');
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const totalBlocks = Number(view.getBigUint64(60, true));
-    const builder = new BlockRangesBuilder(totalBlocks);
-    builder.addBitmap(bytes.subarray(HEADER_BYTES, HEADER_BYTES + Math.ceil(totalBlocks / 8)), 0, totalBlocks);
-    return {
-      blockSizeBytes: view.getUint32(84, true),
-      totalBlocks,
-      usedBySuperblock: Number(view.getBigUint64(68, true)),
-      usedByBitmap: Number(view.getBigUint64(76, true)),
-      used: builder.build(),
-      output,
-    };
-  } finally {
-    await rm(out, { force: true });
-  }
+/**
+ * Runs `partclone.<tool> -c` and reads its image's header and bitmap (test/helpers/partclone.ts), or
+ * returns everything it printed when it refuses.
+ */
+export async function partcloneView(tool: 'fat' | 'exfat', image: string, workDir: string): Promise<PartcloneImage | { refusal: string }> {
+  return runPartclone(tool, image, { workDir });
 }
 
 /** `fsck.fat -n`: "<image>: N files, USED/TOTAL clusters". */

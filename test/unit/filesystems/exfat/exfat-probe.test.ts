@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bufferSource } from '../../../../recovery/core/byte-source.js';
 import { exfatProber, exfatUsedBlocks, readExfatGeometry, readExfatRootDirectory } from '../../../../recovery/filesystems/exfat/index.js';
 import { activeBitmap, forEachAllocatedClusterRun } from '../../../../recovery/filesystems/exfat/exfat-bitmap.js';
+import { expectBaseAsMeasured } from '../fat/fat-family-tests.js';
 import { fixExfatChecksum, loadBase, loadCases, patch } from '../fat/fat-fixtures.js';
 
 const facts = loadCases('exfat').bases['exfat-base']!;
@@ -16,21 +17,7 @@ const probe = (bytes: Uint8Array) => exfatProber.probe(bufferSource(bytes));
 
 describe('exFAT prober and used-sector map on a real volume', () => {
   it('type, version, label and UUID as blkid prints them; used sectors as dump.exfat counts them', async () => {
-    const bytes = loadBase('exfat', 'exfat-base');
-    const info = await probe(bytes);
-    expect(info).toEqual({
-      type: 'exfat',
-      version: facts.version,
-      label: facts.label,
-      uuid: facts.uuid,
-      sizeBytes: facts.sizeBytes,
-      blockSizeBytes: facts.blockSizeBytes,
-      usedBytes: facts.usedSectors * 512,
-      dirty: false,
-      dirtyReason: null,
-    });
-    const map = await exfatUsedBlocks(bufferSource(bytes), info!);
-    expect(map.blockSizeBytes).toBe(512);
+    const { map } = await expectBaseAsMeasured('exfat', 'exfat-base', exfatProber, exfatUsedBlocks);
     expect(map.totalBlocks).toBe(8192);
     // Everything before the heap (sector 88), the allocated clusters (bitmap at cluster 2, up-case
     // table, files, the four root directory clusters) with the holes deleted files left.

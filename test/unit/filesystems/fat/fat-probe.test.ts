@@ -7,6 +7,7 @@ import { bufferSource } from '../../../../recovery/core/byte-source.js';
 import { fatProber, fatUsedBlocks, parseFatBootSector, readFatGeometry } from '../../../../recovery/filesystems/fat/index.js';
 import { forEachUsedClusterRun } from '../../../../recovery/filesystems/fat/fat-table.js';
 import { exfatProber } from '../../../../recovery/filesystems/exfat/index.js';
+import { expectBaseAsMeasured } from './fat-family-tests.js';
 import { loadBase, loadCases, patch } from './fat-fixtures.js';
 
 const { bases } = loadCases('fat');
@@ -21,23 +22,7 @@ async function info(bytes: Uint8Array) {
 describe('FAT prober and used-sector map on real volumes', () => {
   for (const name of ['fat12-base', 'fat32-base']) {
     it(`${name}: type, version, label and UUID as blkid prints them, used sectors as fsck.fat counts them`, async () => {
-      const facts = bases[name]!;
-      const bytes = loadBase('fat', name);
-      const found = await info(bytes);
-      expect(found).toEqual({
-        type: 'vfat',
-        version: facts.version,
-        label: facts.label,
-        uuid: facts.uuid,
-        sizeBytes: facts.sizeBytes,
-        blockSizeBytes: facts.blockSizeBytes,
-        usedBytes: facts.usedSectors * 512,
-        dirty: false,
-        dirtyReason: null,
-      });
-      const map = await fatUsedBlocks(bufferSource(bytes), found!);
-      expect(map.blockSizeBytes).toBe(512);
-      expect(map.totalBlocks).toBe(bytes.length / 512);
+      const { facts, map } = await expectBaseAsMeasured('fat', name, fatProber, fatUsedBlocks);
       expect(map.used.totalBlocks).toBe(facts.usedSectors);
     });
   }
