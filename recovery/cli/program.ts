@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LIFEBOAT_VERSION } from '../core/version.js';
 import { disksCommand } from './commands/disks.js';
+import { inspectCommand } from './commands/inspect.js';
 import { reportError } from './report-error.js';
 
 interface GlobalOptions {
@@ -28,6 +29,22 @@ export function buildProgram(): Command {
     .action(async (options: { json?: boolean }) => {
       const global = program.opts<GlobalOptions>();
       await disksCommand({ json: Boolean(options.json), ...(global.sysroot ? { sysroot: global.sysroot } : {}) });
+    });
+
+  program
+    .command('inspect')
+    .description('show a disk or image file: its partition table, filesystems, and what a capture would copy')
+    .argument('<disk-or-image>', 'a disk (/dev/sdb) or a raw image file')
+    .option('--json', 'print a JSON document (schema lifeboat.inspect/1, see docs/inspect-json.md)')
+    .option('--map', 'with --json: include every used-block run')
+    .addOption(new Option('--sector-size <bytes>', 'logical sector size of an image file').choices(['512', '1024', '2048', '4096']))
+    .allowExcessArguments(false)
+    .action(async (target: string, options: { json?: boolean; map?: boolean; sectorSize?: string }) => {
+      await inspectCommand(target, {
+        json: Boolean(options.json),
+        map: Boolean(options.map),
+        ...(options.sectorSize ? { sectorSize: Number(options.sectorSize) } : {}),
+      });
     });
 
   program.action(async () => {
