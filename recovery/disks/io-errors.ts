@@ -17,7 +17,15 @@ export function diskIoError(cause: unknown, device: string, action: string, offs
       return new LifeboatError('NO_MEDIUM', `${device} has no medium. Insert it or choose another disk.`, { cause, details });
     case 'EACCES':
     case 'EPERM':
-      return new LifeboatError('PERMISSION_DENIED', `Permission denied to ${action} ${device}. Run Lifeboat as root.`, { cause, details });
+      // Root can still be refused (a container's device policy, SELinux, a locked-down kernel):
+      // telling root to become root would send the technician in a circle.
+      return new LifeboatError(
+        'PERMISSION_DENIED',
+        process.getuid?.() === 0
+          ? `The system refused to ${action} ${device} even for root (a container or security policy forbids it).`
+          : `Permission denied to ${action} ${device}. Run Lifeboat as root.`,
+        { cause, details },
+      );
     case 'EROFS':
       return new LifeboatError('READ_ONLY', `${device} is read-only, so it cannot be written.`, { cause, details });
     case 'EBUSY':
