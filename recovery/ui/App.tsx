@@ -2,14 +2,13 @@ import { Box, Text, useApp, useInput } from 'ink';
 import { LIFEBOAT_VERSION } from '../core/version.js';
 import { FLAG_LEGEND } from '../disks/disk-table.js';
 import type { HelperOptions } from '../helper/helper-client.js';
-import type { ListedDisk } from '../disks/disk-table.js';
 import { DiskList } from './DiskList.js';
-import { useDisks } from './use-disks.js';
+import { useDisks, type LoadDisks } from './use-disks.js';
 
 export interface AppProps {
   helperOptions: HelperOptions;
   /** Where the disks come from; the native helper unless a test gives its own. */
-  loadDisks?: (options: HelperOptions) => Promise<ListedDisk[]>;
+  loadDisks?: LoadDisks;
 }
 
 /** The application's first screen: the disks of this machine. The wizard grows from here. */
@@ -31,6 +30,7 @@ export function App({ helperOptions, loadDisks }: AppProps) {
         </Text>
       )}
       {state.status === 'ready' && <DiskList disks={state.disks} />}
+      {state.status === 'ready' && state.reading && <Text dimColor>Reading partition tables and filesystems...</Text>}
       <Text> </Text>
       <Text dimColor>{FLAG_LEGEND}</Text>
       <Text dimColor>q: quit</Text>

@@ -6,16 +6,23 @@ import { inspectDisks } from '../disks/inspect-disks.js';
 
 export type DisksState =
   | { status: 'loading' }
-  | { status: 'ready'; disks: ListedDisk[] }
+  /** `reading`: the helper's list is shown while each disk's table and filesystems are still being read. */
+  | { status: 'ready'; disks: ListedDisk[]; reading: boolean }
   | { status: 'failed'; error: LifeboatError };
 
-/** Loads the disk list through the native helper once, off the render path. */
-export function useDisks(options: HelperOptions, load = defaultLoad): DisksState {
+/**
+ * Loads the disk list once, off the render path. `load` may report the helper's bare list first
+ * (`onListed`), so the screen shows the disks at once and fills in their filesystems when read:
+ * reading every superblock takes longer, and a failing disk can take much longer.
+ */
+export type LoadDisks = (options: HelperOptions, onListed?: (disks: ListedDisk[]) => void) => Promise<ListedDisk[]>;
+
+export function useDisks(options: HelperOptions, load: LoadDisks = defaultLoad): DisksState {
   const [state, setState] = useState<DisksState>({ status: 'loading' });
   useEffect(() => {
     let live = true;
-    load(options).then(
-      (disks) => live && setState({ status: 'ready', disks }),
+    load(options, (listed) => live && setState({ status: 'ready', disks: listed, reading: true })).then(
+      (disks) => live && setState({ status: 'ready', disks, reading: false }),
       (error: unknown) => live && setState({ status: 'failed', error: toLifeboatError(error) }),
     );
     return () => {
@@ -27,10 +34,11 @@ export function useDisks(options: HelperOptions, load = defaultLoad): DisksState
   return state;
 }
 
-function defaultLoad(options: HelperOptions): Promise<ListedDisk[]> {
-  // Under --sysroot the devices are a captured /sys tree, not real disks: nothing to read.
-  return withHelper(options, async (helper) => {
+const defaultLoad: LoadDisks = (options, onListed) =>
+  withHelper(options, async (helper) => {
     const listed = await helper.listDisks();
-    return options.sysroot === undefined ? inspectDisks(listed, helper) : listed;
+    // Under --sysroot the devices are a captured /sys tree, not real disks: nothing to read.
+    if (options.sysroot !== undefined) return listed;
+    onListed?.(listed);
+    return inspectDisks(listed, helper);
   });
-}
