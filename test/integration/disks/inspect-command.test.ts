@@ -95,6 +95,32 @@ describeWith(
       expect(doc.partitions[1]?.reason).toMatch(/ext4 allocation data is damaged/);
     });
 
+    it('reads logical partitions of an MBR disk and counts their EBRs as table sectors', async () => {
+      const mbr = await scratch().sparseFile('mbr.img', 64 * MiB);
+      await execa('sfdisk', ['-q', mbr], { input: 'label: dos\nsize=16M, type=83\ntype=5\nsize=12M, type=6\nsize=12M, type=83\n' });
+      const device = await scratch().attach(mbr);
+      const helper = new HelperClient();
+      try {
+        await helper.rereadPartitions(device, await sfdiskPartitions(device));
+      } finally {
+        await helper.close();
+      }
+      await execa('mkfs.ext4', ['-q', `${device}p1`]);
+      await execa('mkfs.fat', ['-F', '16', `${device}p5`]);
+      await execa('mkfs.ext2', ['-q', `${device}p6`]);
+      await scratch().detach(device);
+      const doc = JSON.parse((await lifeboat('inspect', '--json', mbr)).stdout) as InspectJson;
+      expect(doc.table.scheme).toBe('mbr');
+      expect(doc.partitions.map((p) => [p.number, p.kind, p.filesystem?.type, p.coverage])).toEqual([
+        [1, 'primary', 'ext4', 'filesystem'],
+        [5, 'logical', 'vfat', 'filesystem'],
+        [6, 'logical', 'ext2', 'filesystem'],
+      ]);
+      // The MBR and two EBRs are table sectors; sfdisk leaves 1 MiB before partition 1.
+      expect(doc.table.metadataAreas.map((area) => area.kind)).toEqual(['mbr', 'ebr', 'ebr']);
+      expect(doc.outsidePartitionsBytes).toBe(MiB + 2 * 512);
+    });
+
     it('a missing file is DEVICE_NOT_FOUND with exit code 1', async () => {
       const result = await lifeboat('inspect', '--json', path.join(scratch().dir, 'nope.img'));
       expect(result.exitCode).toBe(1);
