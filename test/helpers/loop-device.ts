@@ -2,6 +2,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { HelperClient } from '../../recovery/helper/helper-client.js';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
 /** A scratch directory removed by cleanup(), with everything attached or mounted inside it undone first. */
@@ -31,6 +32,22 @@ export class Scratch {
     const { stdout } = await execa('losetup', [...args, file]);
     const device = stdout.trim();
     this.loops.push(device);
+    return device;
+  }
+
+  /**
+   * Attaches a file that holds a partition table and makes its partition devices (/dev/loopNpM)
+   * appear. The kernel here does not scan loop devices, so this goes through the helper's
+   * re-read (BLKPG), with sfdisk as the oracle for where the partitions are.
+   */
+  async attachPartitioned(file: string): Promise<string> {
+    const device = await this.attach(file);
+    const helper = new HelperClient();
+    try {
+      await helper.rereadPartitions(device, await sfdiskPartitions(device));
+    } finally {
+      await helper.close();
+    }
     return device;
   }
 

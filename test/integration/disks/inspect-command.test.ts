@@ -2,8 +2,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, expect, it } from 'vitest';
 import type { InspectJson } from '../../../recovery/cli/inspect-json.js';
-import { HelperClient } from '../../../recovery/helper/helper-client.js';
-import { sfdiskPartitions, useScratch } from '../../helpers/loop-device.js';
+import { useScratch } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
 
 const MiB = 1024 * 1024;
@@ -26,13 +25,7 @@ describeWith(
       await execa('sfdisk', ['-q', image], {
         input: 'label: gpt\nsize=40M, type=uefi\nsize=60M, type=linux\nsize=50M, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\nsize=20M, type=swap\nsize=10M, type=linux\n',
       });
-      const device = await scratch().attach(image);
-      const helper = new HelperClient();
-      try {
-        await helper.rereadPartitions(device, await sfdiskPartitions(device));
-      } finally {
-        await helper.close();
-      }
+      const device = await scratch().attachPartitioned(image);
       await execa('mkfs.fat', ['-F', '32', '-n', 'ESP', `${device}p1`]);
       await execa('mkfs.ext4', ['-q', '-L', 'root', `${device}p2`]);
       const mounted = await scratch().mount(`${device}p2`, 'root');
@@ -98,13 +91,7 @@ describeWith(
     it('reads logical partitions of an MBR disk and counts their EBRs as table sectors', async () => {
       const mbr = await scratch().sparseFile('mbr.img', 64 * MiB);
       await execa('sfdisk', ['-q', mbr], { input: 'label: dos\nsize=16M, type=83\ntype=5\nsize=12M, type=6\nsize=12M, type=83\n' });
-      const device = await scratch().attach(mbr);
-      const helper = new HelperClient();
-      try {
-        await helper.rereadPartitions(device, await sfdiskPartitions(device));
-      } finally {
-        await helper.close();
-      }
+      const device = await scratch().attachPartitioned(mbr);
       await execa('mkfs.ext4', ['-q', `${device}p1`]);
       await execa('mkfs.fat', ['-F', '16', `${device}p5`]);
       await execa('mkfs.ext2', ['-q', `${device}p6`]);
