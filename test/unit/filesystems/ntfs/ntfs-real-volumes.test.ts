@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bufferSource } from '../../../../recovery/core/byte-source.js';
 import { ATTRIBUTE_LIST, attributesOf } from '../../../../recovery/filesystems/ntfs/ntfs-attributes.js';
-import { analyzeNtfs } from '../../../../recovery/filesystems/ntfs/index.js';
 import { ntfsProber } from '../../../../recovery/filesystems/ntfs/ntfs-probe.js';
 import { ntfsUsedClusters } from '../../../../recovery/filesystems/ntfs/ntfs-used-clusters.js';
 import { NtfsVolume } from '../../../../recovery/filesystems/ntfs/ntfs-volume.js';
@@ -53,15 +52,6 @@ describe.each(['small-512', 'fragmented-mft'] as const)('the %s volume made by m
       : [...expected.partclone.usedRuns, [totalBlocks - 1, 1]];
     expect(map.used.toJSON()).toEqual(oracle);
     expect(map.used.totalBlocks).toBe(expected.partclone.usedBlocks + 1);
-  });
-
-  it('gives the same answers in one pass (analyzeNtfs, for benchmarks)', async () => {
-    const info = await ntfsProber.probe(source);
-    const map = await ntfsUsedClusters(source, info!);
-    const both = await analyzeNtfs(source);
-    expect(both.info).toEqual(info);
-    expect(both.map.used.toJSON()).toEqual(map.used.toJSON());
-    expect(both.map.totalBlocks).toBe(map.totalBlocks);
   });
 
   it('decodes $MFT\'s runs as ntfsinfo does, through its attribute list when it has one', async () => {
