@@ -30,7 +30,17 @@ export type ErrorCode =
   | 'TRUNCATED'
   | 'CORRUPT_PARTITION_TABLE'
   | 'CORRUPT_FILESYSTEM'
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  | 'NOT_A_REPOSITORY'
+  | 'REPOSITORY_LOCKED'
+  | 'UNSUPPORTED_FORMAT'
+  | 'CORRUPT_IMAGE'
+  | 'CHUNK_MISSING'
+  | 'SNAPSHOT_NOT_FOUND'
+  | 'TARGET_REFUSED'
+  | 'NOT_CONFIRMED'
+  | 'VERIFY_MISMATCH'
+  | 'CANCELLED';
 
 export interface LifeboatErrorDetails {
   /** The device or file the error concerns, when there is one. */

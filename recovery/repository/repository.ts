@@ -1,0 +1,180 @@
+/**
+ * A repository directory: its config, index, packs and snapshot manifests
+ * (layout and ordering rules in docs/image-format.md).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { LifeboatError } from '../core/errors.js';
+import { ChunkIndex } from './chunk-index.js';
+import { writeDurable } from './durable-file.js';
+import { DEFAULT_CHUNK_SIZE_BYTES, REPOSITORY_VERSION, isValidChunkSize } from './format-constants.js';
+import { readPackTrailer } from './pack-reader.js';
+import { parseManifest, serializeManifest } from './snapshot-manifest.js';
+import type { Snapshot, SnapshotContent } from './snapshot-types.js';
+
+export interface RepositoryConfig {
+  format: 'lifeboat-repository';
+  version: number;
+  id: string;
+  createdAt: string;
+  chunkSizeBytes: number;
+}
+
+const CONFIG_FILE = 'repository.json';
+const INDEX_FILE = 'index';
+const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+function snapshotTime(iso: string): string {
+  return iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export class Repository {
+  private constructor(
+    readonly dir: string,
+    readonly config: RepositoryConfig,
+  ) {}
+
+  /** Opens an existing repository. */
+  static async open(dir: string): Promise<Repository> {
+    let text;
+    try {
+      text = await readFile(path.join(dir, CONFIG_FILE), 'utf8');
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      throw new LifeboatError('NOT_A_REPOSITORY', code === 'ENOENT' ? `${dir} is not a Lifeboat repository (it has no ${CONFIG_FILE}); check the path.` : `${dir} cannot be read (${code ?? String(cause)}).`, { cause });
+    }
+    let config: RepositoryConfig;
+    try {
+      config = JSON.parse(text) as RepositoryConfig;
+    } catch (cause) {
+      throw new LifeboatError('NOT_A_REPOSITORY', `${path.join(dir, CONFIG_FILE)} is not valid JSON; the repository is damaged.`, { cause });
+    }
+    if (config.format !== 'lifeboat-repository') throw new LifeboatError('NOT_A_REPOSITORY', `${dir} is not a Lifeboat repository (${CONFIG_FILE} names another format).`);
+    if (!Number.isSafeInteger(config.version) || config.version > REPOSITORY_VERSION) {
+      throw new LifeboatError('UNSUPPORTED_FORMAT', `The repository ${dir} has layout version ${String(config.version)}, written by a newer Lifeboat; use that version or newer.`);
+    }
+    if (!isValidChunkSize(config.chunkSizeBytes)) throw new LifeboatError('CORRUPT_IMAGE', `${path.join(dir, CONFIG_FILE)} gives an invalid chunk size (${String(config.chunkSizeBytes)}).`);
+    return new Repository(dir, config);
+  }
+
+  /** Opens the repository in `dir`, creating it when the directory is missing or empty. */
+  static async openOrCreate(dir: string, chunkSizeBytes = DEFAULT_CHUNK_SIZE_BYTES): Promise<{ repository: Repository; created: boolean }> {
+    if (!isValidChunkSize(chunkSizeBytes)) throw new LifeboatError('USAGE', `The chunk size must be a power of two from 64 KiB to 64 MiB, not ${chunkSizeBytes}.`);
+    const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw new LifeboatError('NOT_A_REPOSITORY', `${dir} cannot be read (${error.code ?? error.message}).`, { cause: error });
+    });
+    if (entries !== null && entries.includes(CONFIG_FILE)) return { repository: await Repository.open(dir), created: false };
+    if (entries !== null && entries.length > 0) {
+      throw new LifeboatError('NOT_A_REPOSITORY', `${dir} already holds other files and is not a Lifeboat repository; choose an empty or new directory for a new repository.`);
+    }
+    await mkdir(dir, { recursive: true });
+    const config: RepositoryConfig = { format: 'lifeboat-repository', version: REPOSITORY_VERSION, id: randomBytes(16).toString('hex'), createdAt: new Date().toISOString(), chunkSizeBytes };
+    await writeDurable(dir, path.join(dir, CONFIG_FILE), Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
+    return { repository: new Repository(dir, config), created: true };
+  }
+
+  async loadIndex(): Promise<ChunkIndex> {
+    const file = path.join(this.dir, INDEX_FILE);
+    let bytes;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ChunkIndex.empty();
+      throw error;
+    }
+    return ChunkIndex.parse(bytes, file);
+  }
+
+  async writeIndex(index: ChunkIndex): Promise<void> {
+    await writeDurable(this.dir, path.join(this.dir, INDEX_FILE), index.serialize());
+  }
+
+  /** Every sealed pack in packs/, by id. */
+  async listPacks(): Promise<string[]> {
+    const root = path.join(this.dir, 'packs');
+    const ids: string[] = [];
+    for (const sub of await readdir(root).catch(() => [] as string[])) {
+      for (const name of await readdir(path.join(root, sub)).catch(() => [] as string[])) {
+        const match = /^([0-9a-f]{32})\.pack$/.exec(name);
+        if (match?.[1] && match[1].startsWith(sub)) ids.push(match[1]);
+      }
+    }
+    return ids.sort();
+  }
+
+  /**
+   * Adds to `index` the chunks of sealed packs it does not list: packs a crashed capture made
+   * durable before it could write the index. Damaged packs are skipped; returns what was adopted.
+   */
+  async adoptUnindexedPacks(index: ChunkIndex): Promise<{ packs: number; chunks: number; skipped: string[] }> {
+    const known = new Set(index.packs);
+    let packs = 0;
+    let chunks = 0;
+    const skipped: string[] = [];
+    for (const id of await this.listPacks()) {
+      if (known.has(id)) continue;
+      try {
+        const entries = await readPackTrailer(this.dir, id);
+        for (const entry of entries) index.add(entry.digest, entry.location);
+        packs++;
+        chunks += entries.length;
+      } catch (error) {
+        skipped.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    return { packs, chunks, skipped };
+  }
+
+  async writeSnapshot(content: SnapshotContent): Promise<Snapshot> {
+    const { bytes, id } = serializeManifest(content);
+    const file = path.join(this.dir, 'snapshots', `${snapshotTime(content.description.createdAt)}-${id}.snapshot`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeDurable(this.dir, file, bytes);
+    return { ...content, id, file };
+  }
+
+  /** Manifest files, oldest first (names start with the capture time). */
+  async snapshotFiles(): Promise<string[]> {
+    const dir = path.join(this.dir, 'snapshots');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return names.filter((name) => /^\d{8}T\d{6}Z-[0-9a-f]{16}\.snapshot$/.test(name)).sort().map((name) => path.join(dir, name));
+  }
+
+  async readSnapshot(file: string): Promise<Snapshot> {
+    const { size } = await stat(file);
+    if (size > MAX_MANIFEST_BYTES) throw new LifeboatError('CORRUPT_IMAGE', `The snapshot manifest ${file} is ${size} bytes, more than a manifest can be; it is damaged.`);
+    const parsed = parseManifest(await readFile(file), file);
+    return { ...parsed, file };
+  }
+
+  /** Every readable snapshot, oldest first, plus a sentence for each damaged manifest. */
+  async listSnapshots(): Promise<{ snapshots: Snapshot[]; damaged: string[] }> {
+    const snapshots: Snapshot[] = [];
+    const damaged: string[] = [];
+    for (const file of await this.snapshotFiles()) {
+      try {
+        snapshots.push(await this.readSnapshot(file));
+      } catch (error) {
+        damaged.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    return { snapshots, damaged };
+  }
+
+  /** A snapshot by unique id prefix, or 'latest' (the newest readable one). */
+  async findSnapshot(idOrLatest = 'latest'): Promise<Snapshot> {
+    const files = await this.snapshotFiles();
+    if (files.length === 0) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `The repository ${this.dir} holds no snapshot yet; capture one first.`);
+    if (idOrLatest === 'latest') return this.readSnapshot(files[files.length - 1] as string);
+    const wanted = idOrLatest.toLowerCase();
+    if (!/^[0-9a-f]{4,16}$/.test(wanted)) throw new LifeboatError('USAGE', `"${idOrLatest}" is not a snapshot id (4 to 16 hex digits, or latest).`);
+    const matches = files.filter((file) => (/-([0-9a-f]{16})\.snapshot$/.exec(file)?.[1] ?? '').startsWith(wanted));
+    if (matches.length === 0) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `No snapshot in ${this.dir} has an id starting with ${wanted}; list them with \`lifeboat snapshots --repo ${this.dir}\`.`);
+    if (matches.length > 1) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `${matches.length} snapshots have ids starting with ${wanted}; give more digits.`);
+    const snapshot = await this.readSnapshot(matches[0] as string);
+    if (!snapshot.file.endsWith(`-${snapshot.id}.snapshot`)) throw new LifeboatError('CORRUPT_IMAGE', `The snapshot file ${snapshot.file} does not hold the snapshot its name says (${snapshot.id}).`);
+    return snapshot;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What a snapshot manifest holds (docs/image-format.md). The description is plain JSON data; the
+ * bulky parts (raw table bytes, used ranges, chunk digests) travel as binary sections.
+ */
+import type { FilesystemInfo } from '../filesystems/filesystem-types.js';
+import type { MetadataArea, Partition, PartitionTable } from '../partitions/partition-table.js';
+
+export const SNAPSHOT_SCHEMA = 'lifeboat.snapshot/1';
+
+export interface SourceIdentity {
+  path: string;
+  kind: 'block-device' | 'image-file';
+  model: string | null;
+  serial: string | null;
+  sizeBytes: number;
+  logicalSectorSize: number;
+  physicalSectorSize: number;
+}
+
+export type ExtentKind = 'partition' | 'gap' | 'disk';
+
+export interface ExtentRecord {
+  kind: ExtentKind;
+  /** The partition's number; null for a gap or a whole disk. */
+  number: number | null;
+  /** Where the extent starts on the source disk (0 for a partition-scope snapshot's only extent is not implied: it keeps the source offset). */
+  startBytes: number;
+  sizeBytes: number;
+  partition: Partition | null;
+  filesystem: FilesystemInfo | null;
+  coverage: 'filesystem' | 'whole' | 'header';
+  reason: string | null;
+  usedBytes: number;
+  rangeStart: number;
+  rangeCount: number;
+  chunkStart: number;
+  chunkCount: number;
+  storedChunks: number;
+}
+
+export interface StoredMetadataArea extends MetadataArea {
+  /** Where its bytes start in the metadata section. */
+  sectionOffset: number;
+}
+
+export interface SnapshotTotals {
+  usedBytes: number;
+  chunks: number;
+  /** Chunks this capture stored that the repository did not have. */
+  newChunks: number;
+  /** Bytes this capture added to the repository's packs. */
+  newStoredBytes: number;
+}
+
+export interface SnapshotDescription {
+  schema: typeof SNAPSHOT_SCHEMA;
+  tool: string;
+  createdAt: string;
+  finishedAt: string;
+  note: string | null;
+  scope: 'disk' | 'partition';
+  chunkSizeBytes: number;
+  source: SourceIdentity;
+  table: PartitionTable;
+  metadataAreas: StoredMetadataArea[];
+  extents: ExtentRecord[];
+  totals: SnapshotTotals;
+}
+
+/** A snapshot in memory: description plus its binary sections. */
+export interface SnapshotContent {
+  description: SnapshotDescription;
+  /** The metadata areas' bytes, concatenated in description order. */
+  metadataBytes: Buffer;
+  /** (first sector, sector count) pairs of every extent, in extent order. */
+  ranges: Float64Array;
+  /** 32 bytes per chunk, every extent's chunks in order. */
+  digests: Buffer;
+}
+
+export interface Snapshot extends SnapshotContent {
+  /** First 16 hex digits of the manifest's SHA-256. */
+  id: string;
+  file: string;
+}
