@@ -6,5 +6,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential e2fsprogs dosfstools exfatprogs ntfs-3g fdisk gdisk util-linux mount \
-  partclone qemu-utils valgrind mtools tmux \
+  partclone qemu-utils valgrind mtools tmux attr \
   btrfs-progs xfsprogs cryptsetup-bin lvm2 mdadm xorriso exfat-fuse >/dev/null

@@ -1,7 +1,13 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LIFEBOAT_VERSION } from '../core/version.js';
+import { LifeboatError } from '../core/errors.js';
+import { captureCommand } from './commands/capture.js';
+import { cloneCommand } from './commands/clone.js';
 import { disksCommand } from './commands/disks.js';
 import { inspectCommand } from './commands/inspect.js';
+import { restoreCommand } from './commands/restore.js';
+import { inspectSnapshotCommand, snapshotsCommand } from './commands/snapshots.js';
+import { verifyCommand } from './commands/verify.js';
 import { reportError } from './report-error.js';
 
 interface GlobalOptions {
@@ -33,18 +39,108 @@ export function buildProgram(): Command {
 
   program
     .command('inspect')
-    .description('show a disk or image file: its partition table, filesystems, and what a capture would copy')
-    .argument('<disk-or-image>', 'a disk (/dev/sdb) or a raw image file')
-    .option('--json', 'print a JSON document (schema lifeboat.inspect/1, see docs/inspect-json.md)')
+    .description('show a disk or image file (what a capture would copy), or a snapshot in a repository (--repo)')
+    .argument('[disk-or-image]', 'a disk (/dev/sdb) or a raw image file')
+    .option('--repo <dir>', 'show a snapshot of this repository instead')
+    .option('--snapshot <id>', 'with --repo: the snapshot (an id prefix, or latest)', 'latest')
+    .option('--json', 'print a JSON document (lifeboat.inspect/1, or lifeboat.snapshot-inspect/1 with --repo)')
     .option('--map', 'with --json: include every used-block run')
-    .addOption(new Option('--sector-size <bytes>', 'logical sector size of an image file').choices(['512', '1024', '2048', '4096']))
+    .addOption(sectorSizeOption())
     .allowExcessArguments(false)
-    .action(async (target: string, options: { json?: boolean; map?: boolean; sectorSize?: string }) => {
+    .action(async (target: string | undefined, options: { json?: boolean; map?: boolean; sectorSize?: string; repo?: string; snapshot: string }) => {
+      if (options.repo !== undefined) {
+        if (target !== undefined) throw usage('inspect takes either a disk or --repo, not both.');
+        await inspectSnapshotCommand({ repo: options.repo, snapshot: options.snapshot, json: Boolean(options.json) });
+        return;
+      }
+      if (target === undefined) throw usage('inspect needs a disk or image file, or --repo DIR.');
       await inspectCommand(target, {
         json: Boolean(options.json),
         map: Boolean(options.map),
         ...(options.sectorSize ? { sectorSize: Number(options.sectorSize) } : {}),
       });
+    });
+
+  program
+    .command('capture')
+    .description('capture a disk (or one partition) into a snapshot in a repository directory')
+    .requiredOption('--source <disk>', 'the disk or image file to read (/dev/sda, disk.img)')
+    .requiredOption('--repo <dir>', 'the repository directory (created when new or empty)')
+    .option('--partition <n>', 'capture only this partition', positiveInt)
+    .option('--level <n>', 'zstd compression level, 1-19', positiveInt, 3)
+    .option('--note <text>', 'a note stored with the snapshot')
+    .option('--chunk-size <bytes>', 'chunk size of a new repository (power of two, 64 KiB-64 MiB)', positiveInt)
+    .option('--pack-size <bytes>', 'largest pack file (default 512 MiB, below 4 GiB)', positiveInt)
+    .addOption(sectorSizeOption())
+    .option('--json', 'progress and result as JSON lines (lifeboat.progress/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { source: string; repo: string; partition?: number; level: number; note?: string; chunkSize?: number; packSize?: number; sectorSize?: string; json?: boolean }) => {
+      const { sectorSize, ...rest } = options;
+      await captureCommand({ ...rest, json: Boolean(options.json), ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}) });
+    });
+
+  program
+    .command('restore')
+    .description('restore a snapshot onto a disk, or one partition onto a partition')
+    .requiredOption('--repo <dir>', 'the repository directory')
+    .option('--snapshot <id>', 'snapshot id prefix, or latest', 'latest')
+    .requiredOption('--target <disk>', 'the disk, partition or image file to overwrite')
+    .option('--partition <n>', 'restore only this partition of the snapshot', positiveInt)
+    .option('--verify', 'read back everything written and compare')
+    .option('--no-precheck', 'skip proving every chunk before the first write (each is still proven before it is written)')
+    .option('--yes', 'do not ask; needs --confirm-target')
+    .option('--confirm-target <name>', "with --yes: the target's kernel name (sdb) or path, repeated")
+    .addOption(sectorSizeOption())
+    .option('--json', 'plan, progress and result as JSON lines (lifeboat.progress/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { repo: string; snapshot: string; target: string; partition?: number; verify?: boolean; precheck: boolean; yes?: boolean; confirmTarget?: string; sectorSize?: string; json?: boolean }) => {
+      const { sectorSize, ...rest } = options;
+      await restoreCommand({
+        ...rest,
+        verify: Boolean(options.verify),
+        yes: Boolean(options.yes),
+        json: Boolean(options.json),
+        ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}),
+      });
+    });
+
+  program
+    .command('verify')
+    .description('re-hash every chunk of a snapshot (all snapshots without --snapshot), or compare a disk with one (--against)')
+    .requiredOption('--repo <dir>', 'the repository directory')
+    .option('--snapshot <id>', 'snapshot id prefix, or latest')
+    .option('--against <disk>', 'compare this disk (or image file) with the snapshot (default latest)')
+    .option('--partition <n>', 'with --against: compare only this partition', positiveInt)
+    .addOption(sectorSizeOption())
+    .option('--json', 'progress and result as JSON lines (lifeboat.progress/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { repo: string; snapshot?: string; against?: string; partition?: number; sectorSize?: string; json?: boolean }) => {
+      const { sectorSize, ...rest } = options;
+      await verifyCommand({ ...rest, json: Boolean(options.json), ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}) });
+    });
+
+  program
+    .command('clone')
+    .description('copy a disk onto another disk (used blocks only, partition table last)')
+    .requiredOption('--source <disk>', 'the disk or image file to read')
+    .requiredOption('--target <disk>', 'the disk or image file to overwrite')
+    .option('--verify', 'read back everything written and compare')
+    .option('--yes', 'do not ask; needs --confirm-target')
+    .option('--confirm-target <name>', "with --yes: the target's kernel name (sdb) or path, repeated")
+    .option('--json', 'plan, progress and result as JSON lines (lifeboat.progress/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { source: string; target: string; verify?: boolean; yes?: boolean; confirmTarget?: string; json?: boolean }) => {
+      await cloneCommand({ ...options, verify: Boolean(options.verify), yes: Boolean(options.yes), json: Boolean(options.json) });
+    });
+
+  program
+    .command('snapshots')
+    .description('list the snapshots of a repository')
+    .requiredOption('--repo <dir>', 'the repository directory')
+    .option('--json', 'print a JSON document (schema lifeboat.snapshots/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { repo: string; json?: boolean }) => {
+      await snapshotsCommand({ repo: options.repo, json: Boolean(options.json) });
     });
 
   program.action(async () => {
@@ -65,6 +161,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+function usage(sentence: string): LifeboatError {
+  return new LifeboatError('USAGE', sentence);
+}
+
+function positiveInt(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('a positive whole number is needed.');
+  return number;
+}
+
+function sectorSizeOption(): Option {
+  return new Option('--sector-size <bytes>', 'logical sector size of an image file').choices(['512', '1024', '2048', '4096']);
+}
+
 /** Runs the CLI and returns the process exit code: 0 done, 1 failed, 2 usage error. */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -78,6 +188,6 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     const wantsJson = argv.includes('--json');
     reportError(error, { json: wantsJson, debug: argv.includes('--debug') });
-    return 1;
+    return error instanceof LifeboatError && error.code === 'USAGE' ? 2 : 1;
   }
 }

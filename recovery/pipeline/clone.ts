@@ -17,9 +17,10 @@ import { diskExtents, extentLabel, type PlannedExtent } from './extents.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { WorkerPool } from './worker-pool.js';
 import { writeTarget, type TargetExtent } from './write-target.js';
-import type { PlannedWrite } from '../partitions/partition-table.js';
+import type { PartitionTable, PlannedWrite } from '../partitions/partition-table.js';
 
 export interface ClonePlan {
+  table: PartitionTable;
   extents: PlannedExtent[];
   clearWrites: PlannedWrite[];
   tableWrites: PlannedWrite[];
@@ -41,6 +42,7 @@ export async function planClone(source: Disk, target: Disk): Promise<ClonePlan> 
   }
   const metadata = await readMetadataAreas(sectorSource(source), analysis.table);
   return {
+    table: analysis.table,
     extents,
     clearWrites: clearPartitionTableWrites(target.sizeBytes, target.logicalSectorSize),
     tableWrites: planPartitionTableWrites(analysis.table, metadata, target.sizeBytes),

@@ -142,7 +142,7 @@ async function leaveStaleData(root: string): Promise<void> {
     const file = await put(root, relative, staleBytes(900 + i, 512 * 1024));
     // Without the flush, ext4's delayed allocation would drop the data before it had any block.
     const handle = await open(file, 'r+');
-    // await handle.sync();
+    await handle.sync();
     await handle.close();
   }
   for (const relative of [...staleFiles(), ...deletedSmallFiles()]) await rm(path.join(root, relative));

@@ -5,6 +5,7 @@
  * image file and the loop device hold the same bytes and nothing writes to either.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { execa } from 'execa';
 import { sfdiskPartitions, type Scratch } from './loop-device.js';
@@ -60,15 +61,16 @@ export function sha256(bytes: Uint8Array): string {
 
 /** SHA-256 of `sizeBytes` at `offsetBytes` of a file or device: to compare hidden regions after a restore. */
 export async function sha256OfRange(file: string, offsetBytes: number, sizeBytes: number): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(sizeBytes);
-    const { bytesRead } = await handle.read(buffer, 0, sizeBytes, offsetBytes);
-    if (bytesRead !== sizeBytes) throw new Error(`${file} ends inside [${offsetBytes}, +${sizeBytes})`);
-    return sha256(buffer);
-  } finally {
-    await handle.close();
+  const hash = createHash('sha256');
+  let readBytes = 0;
+  if (sizeBytes > 0) {
+    for await (const chunk of createReadStream(file, { start: offsetBytes, end: offsetBytes + sizeBytes - 1, highWaterMark: MiB })) {
+      hash.update(chunk as Buffer);
+      readBytes += (chunk as Buffer).length;
+    }
   }
+  if (readBytes !== sizeBytes) throw new Error(`${file} ends inside [${offsetBytes}, +${sizeBytes})`);
+  return hash.digest('hex');
 }
 
 /** Writes random bytes into regions of the image file and returns what was written where. */

@@ -33,8 +33,8 @@ export interface TreeEntry {
   blocks512?: number;
   /** Extended attributes (hex values), ext4 and NTFS (ntfs-3g shows named streams as user.*). */
   xattrs?: Record<string, string>;
-  /** The alphabetically first path of the hard-link group this file belongs to. */
-  hardlinkGroup?: string;
+  /** Every path of this file's hard-link group (itself included), sorted; absent for a single link. */
+  hardlinks?: string[];
 }
 
 export interface TreeDigest {
@@ -129,14 +129,14 @@ async function walk(root: string, options: { posix: boolean; blocks: boolean; di
   };
   await visit('.');
   const groups = [...inodes.values()].map((paths) => paths.sort());
-  for (const group of groups) for (const member of group) entries.find((e) => e.path === member)!.hardlinkGroup = group[0];
+  for (const group of groups) for (const member of group) entries.find((e) => e.path === member)!.hardlinks = group;
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 function groupsOf(entries: TreeEntry[]): string[][] {
   const groups = new Map<string, string[]>();
-  for (const entry of entries) if (entry.hardlinkGroup) groups.set(entry.hardlinkGroup, [...(groups.get(entry.hardlinkGroup) ?? []), entry.path]);
-  return [...groups.values()].map((g) => g.sort()).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  for (const entry of entries) if (entry.hardlinks) groups.set(entry.hardlinks.join('\0'), entry.hardlinks);
+  return [...groups.values()].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
 }
 
 async function digestMounted(root: string, fs: 'ext4' | 'ntfs'): Promise<TreeEntry[]> {
@@ -176,11 +176,16 @@ export async function treeDigest(device: string, fs: DigestFs): Promise<TreeDige
 
 function shown(value: unknown): string {
   const text = JSON.stringify(value) ?? 'absent';
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
-/** Every difference between two digests as a readable line; empty when they are equal. */
-export function compareTrees(a: TreeDigest, b: TreeDigest): string[] {
+/**
+ * Every difference between two digests as a readable line; empty when they are equal. A
+ * block-level restore keeps every field; `ignore` is for comparisons that cannot (two disks built
+ * separately differ in every mtimeNs).
+ */
+export function compareTrees(a: TreeDigest, b: TreeDigest, options: { ignore?: Array<keyof TreeEntry> } = {}): string[] {
+  const ignored = new Set<string>(options.ignore ?? []);
   const differences: string[] = [];
   if (a.fs !== b.fs) differences.push(`filesystem: ${a.fs} vs ${b.fs}`);
   const left = new Map(a.entries.map((e) => [e.path, e]));
@@ -191,7 +196,8 @@ export function compareTrees(a: TreeDigest, b: TreeDigest): string[] {
     if (!y) differences.push(`${where}: only in the first tree (${x?.type})`);
     else if (!x) differences.push(`${where}: only in the second tree (${y.type})`);
     else {
-      for (const field of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort() as Array<keyof TreeEntry>) {
+      const fields = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((f) => !ignored.has(f)).sort() as Array<keyof TreeEntry>;
+      for (const field of fields) {
         if (JSON.stringify(x[field]) !== JSON.stringify(y[field])) differences.push(`${where}: ${field} ${shown(x[field])} vs ${shown(y[field])}`);
       }
     }
