@@ -21,7 +21,7 @@ export function jsonPrinter(write: (text: string) => void = (text) => process.st
   return {
     progress: (event) => line('progress', { ...event }),
     warning: (message) => line('warning', { message }),
-    info: (_lines, json) => line(String(json['type'] ?? 'info'), { ...json, type: undefined }),
+    info: (_lines, { type, ...rest }) => line(typeof type === 'string' ? type : 'info', rest),
     result: (_lines, json) => line('result', json),
   };
 }

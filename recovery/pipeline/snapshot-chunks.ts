@@ -25,7 +25,7 @@ export function chunkPlace(snapshot: Snapshot, extent: ExtentRecord, chunkIndex:
   const chunkBytes = snapshot.description.chunkSizeBytes;
   const from = chunkIndex * chunkBytes;
   const to = Math.min(extent.sizeBytes, from + chunkBytes) - 1;
-  return `${extentLabel(extent)}, bytes ${from}-${to} of it (disk bytes ${extent.startBytes + from}-${extent.startBytes + to})`;
+  return `${extentLabel(extent)}, bytes ${from}-${to} of the ${extent.kind} (disk bytes ${extent.startBytes + from}-${extent.startBytes + to})`;
 }
 
 export class SnapshotChunks {

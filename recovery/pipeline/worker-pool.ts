@@ -56,7 +56,6 @@ export class WorkerPool {
       const worker = new Worker(`(${chunkWorkerMain.toString()})()`, { eval: true, workerData: setup });
       worker.on('message', (answer: WorkerAnswer) => this.finish(worker, answer));
       worker.on('error', (error) => this.fail(new LifeboatError('INTERNAL', `A worker thread failed: ${error.message}. Run again with --debug and report it.`, { cause: error })));
-      worker.unref();
       this.workers.push(worker);
       this.idle.push(worker);
     }
