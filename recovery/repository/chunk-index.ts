@@ -47,6 +47,7 @@ export class ChunkIndex {
     const damaged = (why: string) => new LifeboatError('CORRUPT_IMAGE', `The repository index ${file} is damaged (${why}); run \`lifeboat verify\` or rebuild it with \`lifeboat repair\`.`);
     if (bytes.length < INDEX_HEADER_BYTES + 32 || !bytes.subarray(0, 8).equals(INDEX_MAGIC)) throw damaged('not an index file');
     const version = bytes.readUInt16LE(8);
+    if (version === 0) throw damaged('version 0 was never written');
     if (version > INDEX_VERSION) {
       throw new LifeboatError('UNSUPPORTED_FORMAT', `The repository index ${file} has format version ${version}, written by a newer Lifeboat; use that version or newer.`);
     }

@@ -47,6 +47,7 @@ export async function readPackTrailer(repoDir: string, packId: string): Promise<
     if (size < PACK_HEADER_BYTES + PACK_FOOTER_BYTES) throw damaged('shorter than a header and a footer');
     const header = await readExactly(handle, PACK_HEADER_BYTES, 0);
     if (!header.subarray(0, 8).equals(PACK_MAGIC)) throw damaged('no pack magic at its start');
+    if (header.readUInt16LE(8) === 0) throw damaged('version 0 was never written');
     if (header.readUInt16LE(8) > PACK_VERSION) {
       throw new LifeboatError('UNSUPPORTED_FORMAT', `The pack ${file} has format version ${header.readUInt16LE(8)}, written by a newer Lifeboat; use that version or newer.`);
     }

@@ -50,7 +50,8 @@ export class Repository {
     } catch (cause) {
       throw new LifeboatError('NOT_A_REPOSITORY', `${path.join(dir, CONFIG_FILE)} is not valid JSON; the repository is damaged.`, { cause });
     }
-    if (config.format !== 'lifeboat-repository') throw new LifeboatError('NOT_A_REPOSITORY', `${dir} is not a Lifeboat repository (${CONFIG_FILE} names another format).`);
+    // Valid JSON may still be null or a number; reading a field of null would throw a TypeError.
+    if (typeof config !== 'object' || config === null || config.format !== 'lifeboat-repository') throw new LifeboatError('NOT_A_REPOSITORY', `${dir} is not a Lifeboat repository (${CONFIG_FILE} names another format).`);
     if (!Number.isSafeInteger(config.version) || config.version > REPOSITORY_VERSION) {
       throw new LifeboatError('UNSUPPORTED_FORMAT', `The repository ${dir} has layout version ${String(config.version)}, written by a newer Lifeboat; use that version or newer.`);
     }
@@ -163,17 +164,23 @@ export class Repository {
     return { snapshots, damaged };
   }
 
-  /** A snapshot by unique id prefix, or 'latest' (the newest readable one). */
+  /** A snapshot by unique id prefix, or 'latest' (the newest manifest; refused if it is damaged). */
   async findSnapshot(idOrLatest = 'latest'): Promise<Snapshot> {
     const files = await this.snapshotFiles();
     if (files.length === 0) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `The repository ${this.dir} holds no snapshot yet; capture one first.`);
-    if (idOrLatest === 'latest') return this.readSnapshot(files[files.length - 1] as string);
+    // The newest manifest, even when damaged: silently restoring an older snapshot would surprise more than an error.
+    if (idOrLatest === 'latest') return this.checkedSnapshot(files[files.length - 1] as string);
     const wanted = idOrLatest.toLowerCase();
     if (!/^[0-9a-f]{4,16}$/.test(wanted)) throw new LifeboatError('USAGE', `"${idOrLatest}" is not a snapshot id (4 to 16 hex digits, or latest).`);
     const matches = files.filter((file) => (/-([0-9a-f]{16})\.snapshot$/.exec(file)?.[1] ?? '').startsWith(wanted));
     if (matches.length === 0) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `No snapshot in ${this.dir} has an id starting with ${wanted}; list them with \`lifeboat snapshots --repo ${this.dir}\`.`);
     if (matches.length > 1) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `${matches.length} snapshots have ids starting with ${wanted}; give more digits.`);
-    const snapshot = await this.readSnapshot(matches[0] as string);
+    return this.checkedSnapshot(matches[0] as string);
+  }
+
+  /** Reads a manifest and checks that its name carries its own id (a renamed or swapped file is refused). */
+  private async checkedSnapshot(file: string): Promise<Snapshot> {
+    const snapshot = await this.readSnapshot(file);
     if (!snapshot.file.endsWith(`-${snapshot.id}.snapshot`)) throw new LifeboatError('CORRUPT_IMAGE', `The snapshot file ${snapshot.file} does not hold the snapshot its name says (${snapshot.id}).`);
     return snapshot;
   }

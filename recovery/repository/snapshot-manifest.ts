@@ -45,6 +45,7 @@ export function parseManifest(bytes: Buffer, file: string): SnapshotContent & { 
   const damaged = (why: string) => new LifeboatError('CORRUPT_IMAGE', `The snapshot manifest ${file} is damaged (${why}); use another snapshot.`);
   if (bytes.length < HEADER_BYTES + 32 || !bytes.subarray(0, 8).equals(MANIFEST_MAGIC)) throw damaged('not a snapshot manifest');
   const version = bytes.readUInt16LE(8);
+  if (version === 0) throw damaged('version 0 was never written');
   if (version > MANIFEST_VERSION) {
     throw new LifeboatError('UNSUPPORTED_FORMAT', `The snapshot ${file} has format version ${version}, written by a newer Lifeboat; use that version or newer.`);
   }
@@ -99,11 +100,14 @@ function describeProblem({ description: d, metadataBytes, ranges, digests }: Sna
   if (!source || !isCount(source.sizeBytes) || ![512, 1024, 2048, 4096].includes(source.logicalSectorSize)) return 'its source disk has no valid size or sector size';
   if (!Array.isArray(d.extents) || !Array.isArray(d.metadataAreas)) return 'it lists no extents';
   for (const area of d.metadataAreas) {
+    // JSON may hold null or a number where a record belongs; reading a field of null would throw a TypeError.
+    if (area === null || typeof area !== 'object') return 'a metadata area is not a record';
     if (!isCount(area.offsetBytes) || !isCount(area.sizeBytes) || !isCount(area.sectionOffset) || area.sectionOffset + area.sizeBytes > metadataBytes.length) return `a ${String(area.kind)} area lies outside its section`;
   }
   const ss = source.logicalSectorSize;
   for (const [i, e] of d.extents.entries()) {
     const name = `extent ${i}`;
+    if (e === null || typeof e !== 'object') return `${name} is not a record`;
     if (!isCount(e.startBytes) || !isCount(e.sizeBytes) || e.startBytes % ss !== 0 || e.sizeBytes % ss !== 0 || e.startBytes + e.sizeBytes > source.sizeBytes) return `${name} lies outside the source disk`;
     if (!isCount(e.chunkStart) || !isCount(e.chunkCount) || e.chunkCount !== Math.ceil(e.sizeBytes / d.chunkSizeBytes) || (e.chunkStart + e.chunkCount) * DIGEST_BYTES > digests.length) return `${name}'s chunk list does not fit its size`;
     if (!isCount(e.rangeStart) || !isCount(e.rangeCount) || (e.rangeStart + e.rangeCount) * 2 > ranges.length) return `${name}'s used ranges lie outside their section`;

@@ -22,7 +22,8 @@ const BOUNDARY_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff
  * sometimes the whole thing truncated.
  */
 export function mutate(original: Uint8Array, random: () => number, from = 0, to = original.length): Uint8Array {
-  let bytes = original.slice();
+  // A real copy: Buffer#slice would share memory and let damage build up in the original.
+  let bytes = Uint8Array.prototype.slice.call(original);
   const span = Math.max(1, to - from);
   const edits = 1 + Math.floor(random() * 6);
   for (let e = 0; e < edits; e++) {
@@ -33,7 +34,7 @@ export function mutate(original: Uint8Array, random: () => number, from = 0, to 
     else if (kind < 0.65) bytes[at] = Math.floor(random() * 256);
     else if (at + 4 <= bytes.length) {
       const value = BOUNDARY_U32[Math.floor(random() * BOUNDARY_U32.length)] ?? 0;
-      new DataView(bytes.buffer).setUint32(at & ~3, value >>> 0, true);
+      new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(at & ~3, value >>> 0, true);
     }
   }
   if (random() < 0.1) bytes = bytes.slice(0, Math.floor(random() * bytes.length));

@@ -145,9 +145,9 @@ async function sfdiskScript(file: string, script: string): Promise<void> {
 }
 
 /**
- * GPT: a 32 MiB-class FAT32 ESP, a 96 MiB NTFS data partition, ext4 on the rest.
- * The ESP is 40 MiB, not 32: at 32 MiB FAT32 has fewer than 65525 clusters, which mtools
- * (and the FAT specification) then read as FAT16, so mtools could not fill it.
+ * GPT: a 40 MiB FAT32 ESP, a 96 MiB NTFS data partition, ext4 on the rest. The ESP is not
+ * 32 MiB because there FAT32 has fewer than 65525 clusters, which mtools (like the FAT
+ * specification) reads as FAT16: it fails with "Error reading FAT" and could not fill it.
  */
 export async function buildGptDisk(scratch: Scratch, name: string, sizeBytes = 256 * MiB): Promise<SourceDisk> {
   const { hiddenRegions: _none, ...disk } = await buildDisk(

@@ -19,7 +19,9 @@ async function expectAgreesWithLsblk(disk: HelperDisk): Promise<void> {
   expect(disk.removable).toBe(oracle.rm);
   expect(disk.rotational).toBe(oracle.rota);
   expect(disk.mountpoints.sort()).toEqual(mountpointsOf(oracle));
-  const children = oracle.children ?? [];
+  // lsblk lists partitions in the order sysfs gives them, which varies with BLKPG adds; ours are by number.
+  const partitionNumber = (name: string) => Number(/(\d+)$/.exec(name)?.[1] ?? 0);
+  const children = [...(oracle.children ?? [])].sort((a, b) => partitionNumber(a.name) - partitionNumber(b.name));
   expect(disk.partitions.map((p) => p.name)).toEqual(children.map((c) => c.name));
   for (const [i, part] of disk.partitions.entries()) {
     const child = children[i]!;
