@@ -10,6 +10,7 @@ import { randomFillSync } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -31,17 +32,6 @@ interface FileJob {
   stale: boolean;
 }
 
-/** Seeded (mulberry32), so that every run of the bench lays out the same files. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Real text, cut into lines, from which any amount of unique but text-like bytes is drawn. */
 export class TextCorpus {

@@ -80,16 +80,17 @@ export async function targetRefusal(target: string, facts: Pick<OpenedDisk, 'hel
   }
   if (helperDisk.isSystem) return `${helperDisk.path} holds the running system.`;
   if (helperDisk.isBootMedium) return `${helperDisk.path} is the medium Lifeboat booted from.`;
-  const mounts = mountsOf(facts);
-  if (mounts.length > 0) return `${target} has mounted filesystems (${mounts.join(', ')}); unmount them first.`;
-  const holders = partition ? partition.holders : [...helperDisk.holders, ...helperDisk.partitions.flatMap((p) => p.holders)];
-  if (holders.length > 0) return `${target} is in use by ${holders.join(', ')} (LVM, RAID or encryption); stop that first.`;
+  // Before the mount rule: the disk holding the repository is always mounted, and this says more.
   if (rules.repoDir) {
     const { major, minor } = deviceNumbers((await stat(rules.repoDir)).dev);
     const owners = [helperDisk, ...helperDisk.partitions].filter((d) => d.major === major && d.minor === minor);
     const inside = owners.some((owner) => !partition || owner === helperDisk || owner.path === partition.path);
     if (inside) return `${target} holds the repository ${rules.repoDir}.`;
   }
+  const mounts = mountsOf(facts);
+  if (mounts.length > 0) return `${target} has mounted filesystems (${mounts.join(', ')}); unmount them first.`;
+  const holders = partition ? partition.holders : [...helperDisk.holders, ...helperDisk.partitions.flatMap((p) => p.holders)];
+  if (holders.length > 0) return `${target} is in use by ${holders.join(', ')} (LVM, RAID or encryption); stop that first.`;
   return null;
 }
 

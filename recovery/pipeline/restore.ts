@@ -6,15 +6,14 @@
  */
 import { LifeboatError } from '../core/errors.js';
 import type { Disk } from '../disks/disk.js';
-import { digestHex, isZeroDigest } from '../repository/format-constants.js';
 import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshot-types.js';
 import { compareTarget, type CompareResult } from './compare-target.js';
-import { extentLabel, usedChunks } from './extents.js';
+import { extentLabel } from './extents.js';
 import { InFlight } from './in-flight.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import type { RestorePlan } from './restore-plan.js';
-import { SnapshotChunks, chunkPlace, extentDigest, extentRanges } from './snapshot-chunks.js';
+import { SnapshotChunks, chunkPlace, extentDigest, extentRanges, forEachDistinctChunk } from './snapshot-chunks.js';
 import { WorkerPool } from './worker-pool.js';
 import { writeTarget, type TargetExtent } from './write-target.js';
 
@@ -55,25 +54,20 @@ export function targetExtents(snapshot: Snapshot, plan: RestorePlan): TargetExte
 export async function proveChunks(chunks: SnapshotChunks, plan: RestorePlan, pool: WorkerPool, progress: ProgressTracker, signal?: AbortSignal): Promise<number> {
   const seen = new Set<string>();
   const inFlight = new InFlight(pool.threads * 2 + 2);
-  const chunkBytes = chunks.snapshot.description.chunkSizeBytes;
   progress.startPhase('precheck', plan.usedBytes);
-  for (const [e, { extent }] of plan.extents.entries()) {
-    progress.startItem(e + 1, plan.extents.length, extentLabel(extent), extent.usedBytes);
-    for (const slice of usedChunks(extentRanges(chunks.snapshot, extent), extent.sizeBytes, chunkBytes, plan.target.logicalSectorSize)) {
+  await forEachDistinctChunk(
+    chunks.snapshot,
+    plan.extents.map((e) => e.extent),
+    seen,
+    inFlight,
+    progress,
+    async (extent, slice) => {
+      await chunks.read(extent, slice.index, slice.lengthBytes);
+    },
+    () => {
       if (signal?.aborted) throw new LifeboatError('CANCELLED', 'The restore was cancelled before anything was written.');
-      const digest = extentDigest(chunks.snapshot, extent, slice.index);
-      const hex = digestHex(digest);
-      if (isZeroDigest(digest) || seen.has(hex)) {
-        progress.advance(slice.usedBytes);
-        continue;
-      }
-      seen.add(hex);
-      await inFlight.start(async () => {
-        await chunks.read(extent, slice.index, slice.lengthBytes);
-        progress.advance(slice.usedBytes);
-      });
-    }
-  }
+    },
+  );
   await inFlight.drain();
   return seen.size;
 }

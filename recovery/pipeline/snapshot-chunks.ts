@@ -8,7 +8,9 @@ import type { ChunkIndex } from '../repository/chunk-index.js';
 import { DIGEST_BYTES, digestHex, isZeroDigest } from '../repository/format-constants.js';
 import { PackReader } from '../repository/pack-reader.js';
 import type { ExtentRecord, Snapshot } from '../repository/snapshot-types.js';
-import { extentLabel } from './extents.js';
+import { extentLabel, usedChunks, type ChunkSlice } from './extents.js';
+import type { InFlight } from './in-flight.js';
+import type { ProgressTracker } from './progress.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export function extentDigest(snapshot: Snapshot, extent: ExtentRecord, chunkIndex: number): Buffer {
@@ -64,5 +66,38 @@ export class SnapshotChunks {
 
   async close(): Promise<void> {
     await this.packs.close();
+  }
+}
+
+/**
+ * Starts `visit` once for every distinct stored chunk the extents use (zero chunks and chunks seen
+ * before, in `seen`, are only counted as progress), with at most the in-flight limit at once.
+ */
+export async function forEachDistinctChunk(
+  snapshot: Snapshot,
+  extents: readonly ExtentRecord[],
+  seen: Set<string>,
+  inFlight: InFlight,
+  progress: ProgressTracker,
+  visit: (extent: ExtentRecord, slice: ChunkSlice) => Promise<void>,
+  beforeEach?: () => void,
+): Promise<void> {
+  const { chunkSizeBytes, source } = snapshot.description;
+  for (const [e, extent] of extents.entries()) {
+    progress.startItem(e + 1, extents.length, extentLabel(extent), extent.usedBytes);
+    for (const slice of usedChunks(extentRanges(snapshot, extent), extent.sizeBytes, chunkSizeBytes, source.logicalSectorSize)) {
+      beforeEach?.();
+      const digest = extentDigest(snapshot, extent, slice.index);
+      const hex = digestHex(digest);
+      if (isZeroDigest(digest) || seen.has(hex)) {
+        progress.advance(slice.usedBytes);
+        continue;
+      }
+      seen.add(hex);
+      await inFlight.start(async () => {
+        await visit(extent, slice);
+        progress.advance(slice.usedBytes);
+      });
+    }
   }
 }

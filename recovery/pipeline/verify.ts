@@ -5,16 +5,14 @@
  */
 import { isLifeboatError } from '../core/errors.js';
 import type { Disk } from '../disks/disk.js';
-import { digestHex, isZeroDigest } from '../repository/format-constants.js';
 import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshot-types.js';
 import { compareTarget, type CompareResult } from './compare-target.js';
-import { extentLabel, usedChunks } from './extents.js';
 import { InFlight } from './in-flight.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { planRestore, type TargetFacts } from './restore-plan.js';
 import { targetExtents } from './restore.js';
-import { SnapshotChunks, chunkPlace, extentDigest, extentRanges } from './snapshot-chunks.js';
+import { SnapshotChunks, chunkPlace, extentDigest, forEachDistinctChunk } from './snapshot-chunks.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface VerifyOptions {
@@ -48,31 +46,17 @@ export async function verifySnapshots(options: VerifyOptions): Promise<VerifyRes
     for (const snapshot of options.snapshots) {
       const chunks = new SnapshotChunks(options.repository.dir, snapshot, index, pool);
       const inFlight = new InFlight(pool.threads * 2 + 2);
-      const { extents, chunkSizeBytes } = snapshot.description;
       try {
-        for (const [e, extent] of extents.entries()) {
-          progress.startItem(e + 1, extents.length, `${snapshot.id}: ${extentLabel(extent)}`, extent.usedBytes);
-          for (const slice of usedChunks(extentRanges(snapshot, extent), extent.sizeBytes, chunkSizeBytes, snapshot.description.source.logicalSectorSize)) {
-            const digest = extentDigest(snapshot, extent, slice.index);
-            const hex = digestHex(digest);
-            if (isZeroDigest(digest) || seen.has(hex)) {
-              progress.advance(slice.usedBytes);
-              continue;
-            }
-            seen.add(hex);
-            await inFlight.start(async () => {
-              try {
-                await chunks.read(extent, slice.index, slice.lengthBytes);
-                checkedBytes += slice.lengthBytes;
-              } catch (error) {
-                if (!isLifeboatError(error)) throw error;
-                problemCount++;
-                if (problems.length < 50) problems.push(`[${error.code}] snapshot ${snapshot.id}: ${error.message}`);
-              }
-              progress.advance(slice.usedBytes);
-            });
+        await forEachDistinctChunk(snapshot, snapshot.description.extents, seen, inFlight, progress, async (extent, slice) => {
+          try {
+            await chunks.read(extent, slice.index, slice.lengthBytes);
+            checkedBytes += slice.lengthBytes;
+          } catch (error) {
+            if (!isLifeboatError(error)) throw error;
+            problemCount++;
+            if (problems.length < 50) problems.push(`[${error.code}] snapshot ${snapshot.id}: ${error.message}`);
           }
-        }
+        });
         await inFlight.drain();
       } finally {
         await chunks.close();

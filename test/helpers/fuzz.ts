@@ -2,17 +2,9 @@ import { expect } from 'vitest';
 import { bufferSource, type ByteSource } from '../../recovery/core/byte-source.js';
 import { isLifeboatError } from '../../recovery/core/errors.js';
 
-/** A small seeded generator (mulberry32) so every fuzz failure can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.js';
+
+export { seededRandom };
 
 const BOUNDARY_U32 = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 

@@ -73,15 +73,13 @@ describeWith(['root', 'loop-devices', 'tool:sfdisk', 'tool:mkfs.ext4', 'tool:mkf
     const mountpoint = await scratch().mount(`${holder.device}p1`, 'holder-mnt');
     const innerRepo = path.join(mountpoint, 'repo');
     await execa('cp', ['-a', repo, innerRepo]);
-    await execa('umount', [mountpoint]);
-    // Mounted again read-only: the disk is still busy, so check the repository rule on the partition's sibling.
-    await execa('mount', ['-o', 'ro', `${holder.device}p1`, mountpoint]);
     const result = await lifeboat('restore', '--repo', innerRepo, '--target', `${holder.device}p2`, '--partition', '2', '--yes', '--confirm-target', `${path.basename(holder.device)}p2`);
     // p2 is not mounted and does not hold the repository: a partition restore there is allowed.
     expect(result.exitCode, result.stderr).toBe(0);
     const whole = await lifeboat('restore', '--repo', innerRepo, '--target', holder.device, '--yes', '--confirm-target', path.basename(holder.device));
     expect(whole.exitCode).toBe(1);
     expect(whole.stderr).toContain('[TARGET_REFUSED]');
+    expect(whole.stderr).toContain(`holds the repository ${innerRepo}`);
   });
 
   it('one flipped byte in a pack: verify names the chunk, the partition and its byte range, and restore refuses before writing', async () => {

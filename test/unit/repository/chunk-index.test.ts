@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../../recovery/core/errors.js';
 import { ChunkIndex, type ChunkLocation } from '../../../recovery/repository/chunk-index.js';
 import { INDEX_ENTRY_BYTES, INDEX_HEADER_BYTES, MAX_CHUNK_SIZE_BYTES } from '../../../recovery/repository/format-constants.js';
+import { expectCorruptImage, refusalOf } from '../../helpers/refusal.js';
 
 const FILE = '/repo/index';
 const PACK_ID_BYTES = 16;
@@ -42,20 +43,11 @@ function recordsStart(bytes: Buffer): number {
 }
 
 function parseError(bytes: Buffer): LifeboatError {
-  try {
-    ChunkIndex.parse(bytes, FILE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(LifeboatError);
-    return error as LifeboatError;
-  }
-  throw new Error('the index parsed, but it should have been refused');
+  return refusalOf(() => ChunkIndex.parse(bytes, FILE), 'the index');
 }
 
 function expectDamaged(bytes: Buffer, words: string): void {
-  const error = parseError(bytes);
-  expect(error.code).toBe('CORRUPT_IMAGE');
-  expect(error.message).toContain(FILE);
-  expect(error.message).toContain(words);
+  expectCorruptImage(() => ChunkIndex.parse(bytes, FILE), FILE, words);
 }
 
 describe('the chunk index finds every chunk a capture stored', () => {

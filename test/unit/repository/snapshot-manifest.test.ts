@@ -10,6 +10,7 @@ import { readPartitionTable } from '../../../recovery/partitions/read-partition-
 import { parseManifest, serializeManifest } from '../../../recovery/repository/snapshot-manifest.js';
 import { SNAPSHOT_SCHEMA, type SnapshotContent, type SnapshotDescription } from '../../../recovery/repository/snapshot-types.js';
 import { mutate, seededRandom } from '../../helpers/fuzz.js';
+import { expectCorruptImage, refusalOf } from '../../helpers/refusal.js';
 
 const FILE = '/repo/snapshots/20261121T103000Z-0123456789abcdef.snapshot';
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/hostile/partitions/real-gpt.img');
@@ -84,20 +85,11 @@ function withDescription(edit: (d: SnapshotDescription) => void): Buffer {
 }
 
 function refusal(bytes: Buffer): LifeboatError {
-  try {
-    parseManifest(bytes, FILE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(LifeboatError);
-    return error as LifeboatError;
-  }
-  throw new Error('the manifest parsed, but it should have been refused');
+  return refusalOf(() => parseManifest(bytes, FILE), 'the manifest');
 }
 
 function expectDamaged(bytes: Buffer, words: string): void {
-  const error = refusal(bytes);
-  expect(error.code).toBe('CORRUPT_IMAGE');
-  expect(error.message).toContain(FILE);
-  expect(error.message).toContain(words);
+  expectCorruptImage(() => parseManifest(bytes, FILE), FILE, words);
 }
 
 function sectionOffset(bytes: Buffer, entry: number): number {
