@@ -86,6 +86,7 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
   if (lock.takenOver) options.onWarning?.(lock.takenOver);
   const packs = new PackWriter(options.repoDir, options.packSizeBytes);
   let pool: WorkerPool | null = null;
+  let inFlight: InFlight | null = null;
   try {
     const index = await repository.loadIndex();
     const adopted = await repository.adoptUnindexedPacks(index);
@@ -111,7 +112,8 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
     // Pack appends happen one at a time, in completion order; this chain serialises them.
     let appending: Promise<unknown> = Promise.resolve();
     const storing = new Set<string>();
-    const inFlight = new InFlight(pool.threads * 2 + 2);
+    const chunksInFlight = new InFlight(pool.threads * 2 + 2);
+    inFlight = chunksInFlight;
 
     progress.startPhase('data', usedBytes);
     for (const [e, extent] of extents.entries()) {
@@ -120,7 +122,7 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
       for (const slice of usedChunks(extent.ranges, extent.sizeBytes, chunkBytes, ss)) {
         if (options.signal?.aborted) throw new LifeboatError('CANCELLED', 'The capture was cancelled; no snapshot was written.');
         const data = await readChunk(source, extent.startBytes, slice);
-        await inFlight.start(async () => {
+        await chunksInFlight.start(async () => {
           const answer = await (pool as WorkerPool).run({ kind: 'pack', data, level }, [data.buffer as ArrayBuffer]);
           if (answer.kind !== 'pack') throw new LifeboatError('INTERNAL', `A worker could not pack a chunk: ${answer.kind === 'error' ? answer.message : answer.kind}.`);
           const at = (record.chunkStart + slice.index) * DIGEST_BYTES;
@@ -145,7 +147,7 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
         });
       }
     }
-    await inFlight.drain();
+    await chunksInFlight.drain();
     await appending;
     await packs.finish();
     if (index.addedCount > 0) await repository.writeIndex(index);
@@ -194,6 +196,8 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
     progress.finish();
     return { snapshot, repositoryCreated: created, usedBytes, storedBytes: packs.storedBytes, newChunks, reusedChunks, durationSeconds: progress.elapsedSeconds };
   } catch (error) {
+    // Let chunks already on their way finish (or fail) before their pack is dropped under them.
+    await inFlight?.drain().catch(() => undefined);
     await packs.abandon();
     throw error;
   } finally {

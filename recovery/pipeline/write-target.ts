@@ -55,22 +55,25 @@ export async function writeTarget(job: WriteTargetJob, operation: 'restore' | 'c
   }
   progress.startPhase('data', job.extents.reduce((sum, e) => sum + e.usedBytes, 0));
   const inFlight = new InFlight(job.inFlight);
-  for (const [e, extent] of job.extents.entries()) {
-    progress.startItem(e + 1, job.extents.length, extent.label, extent.usedBytes);
-    for (const slice of usedChunks(extent.ranges, extent.sizeBytes, job.chunkBytes, target.logicalSectorSize)) {
-      if (job.signal?.aborted) {
-        await inFlight.drain().catch(() => undefined);
-        throw cancelled(operation);
+  try {
+    for (const [e, extent] of job.extents.entries()) {
+      progress.startItem(e + 1, job.extents.length, extent.label, extent.usedBytes);
+      for (const slice of usedChunks(extent.ranges, extent.sizeBytes, job.chunkBytes, target.logicalSectorSize)) {
+        if (job.signal?.aborted) throw cancelled(operation);
+        await inFlight.start(async () => {
+          const data = await job.supply(e, slice);
+          await writeChunk(target, extent.targetStartBytes, slice, data);
+          await job.written?.(e, slice, data);
+          progress.advance(slice.usedBytes);
+        });
       }
-      await inFlight.start(async () => {
-        const data = await job.supply(e, slice);
-        await writeChunk(target, extent.targetStartBytes, slice, data);
-        await job.written?.(e, slice, data);
-        progress.advance(slice.usedBytes);
-      });
     }
+    await inFlight.drain();
+  } catch (error) {
+    // No write may still be on its way when the caller closes the disk or reports the failure.
+    await inFlight.drain().catch(() => undefined);
+    throw error;
   }
-  await inFlight.drain();
   progress.startPhase('flush', 0);
   await target.flush();
   if (job.tableWrites.length > 0) {
