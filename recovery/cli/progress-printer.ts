@@ -26,7 +26,8 @@ export function jsonPrinter(write: (text: string) => void = (text) => process.st
   };
 }
 
-function duration(seconds: number | null): string {
+/** 75 -> "01:15", 3725 -> "1:02:05"; null (unknown) -> "--:--". */
+export function formatDuration(seconds: number | null): string {
   if (seconds === null) return '--:--';
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
@@ -47,7 +48,7 @@ export function progressLine(event: ProgressEvent, width = 80): string {
     bar,
     `${formatBytes(event.bytesDone)}/${formatBytes(event.bytesTotal)}`,
     `${formatBytes(event.rateBytesPerSecond)}/s`,
-    `ETA ${duration(event.etaSeconds)}`,
+    `ETA ${formatDuration(event.etaSeconds)}`,
   ];
   const text = `${parts.join(' ')}${event.item ? `  ${event.item.label}` : ''}`;
   return text.length > width - 1 ? text.slice(0, width - 1) : text;
@@ -90,8 +91,4 @@ export function textPrinter(stream: NodeJS.WriteStream = process.stderr, out: No
       for (const text of lines) out.write(`${text}\n`);
     },
   };
-}
-
-export function formatDuration(seconds: number): string {
-  return duration(seconds);
 }

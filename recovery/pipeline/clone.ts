@@ -13,7 +13,7 @@ import { DEFAULT_CHUNK_SIZE_BYTES, DIGEST_BYTES } from '../repository/format-con
 import { formatBytes } from '../core/format-bytes.js';
 import { readChunk } from './chunk-io.js';
 import { compareTarget, type CompareResult } from './compare-target.js';
-import { diskExtents, extentLabel, type PlannedExtent } from './extents.js';
+import { chunkPlaceText, diskExtents, extentLabel, type PlannedExtent } from './extents.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { WorkerPool } from './worker-pool.js';
 import { writeTarget, type TargetExtent } from './write-target.js';
@@ -102,7 +102,7 @@ export async function clone(options: CloneOptions): Promise<{ copiedBytes: numbe
         chunkBytes,
         tableWrites: plan.tableWrites,
         expected: (e, i) => (digests[e] as Buffer).subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES),
-        describe: (e, i) => `${extents[e]?.label ?? ''}, bytes ${i * chunkBytes}-${Math.min(extents[e]?.sizeBytes ?? 0, (i + 1) * chunkBytes) - 1} of it`,
+        describe: (e, i) => chunkPlaceText(plan.extents[e] as PlannedExtent, chunkBytes, i),
         pool,
         progress,
       });

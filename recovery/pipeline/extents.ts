@@ -130,3 +130,10 @@ export function readSpans(pieces: readonly ChunkPiece[], maxHoleBytes = 256 * 10
   }
   return spans;
 }
+
+/** "partition 2 (ntfs), bytes 4194304-8388607 of the partition (disk bytes ...)": where a chunk lies, for messages. */
+export function chunkPlaceText(extent: Pick<ExtentRecord, 'kind' | 'number' | 'filesystem' | 'startBytes' | 'sizeBytes'>, chunkBytes: number, chunkIndex: number): string {
+  const from = chunkIndex * chunkBytes;
+  const to = Math.min(extent.sizeBytes, from + chunkBytes) - 1;
+  return `${extentLabel(extent)}, bytes ${from}-${to} of the ${extent.kind} (disk bytes ${extent.startBytes + from}-${extent.startBytes + to})`;
+}

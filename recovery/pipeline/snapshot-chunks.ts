@@ -8,7 +8,7 @@ import type { ChunkIndex } from '../repository/chunk-index.js';
 import { DIGEST_BYTES, digestHex, isZeroDigest } from '../repository/format-constants.js';
 import { PackReader } from '../repository/pack-reader.js';
 import type { ExtentRecord, Snapshot } from '../repository/snapshot-types.js';
-import { extentLabel, usedChunks, type ChunkSlice } from './extents.js';
+import { chunkPlaceText, extentLabel, usedChunks, type ChunkSlice } from './extents.js';
 import type { InFlight } from './in-flight.js';
 import type { ProgressTracker } from './progress.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -22,12 +22,8 @@ export function extentRanges(snapshot: Snapshot, extent: ExtentRecord): Float64A
   return snapshot.ranges.subarray(extent.rangeStart * 2, (extent.rangeStart + extent.rangeCount) * 2);
 }
 
-/** "partition 2 (ntfs), bytes 4194304-8388607 of it (disk bytes ...)" */
 export function chunkPlace(snapshot: Snapshot, extent: ExtentRecord, chunkIndex: number): string {
-  const chunkBytes = snapshot.description.chunkSizeBytes;
-  const from = chunkIndex * chunkBytes;
-  const to = Math.min(extent.sizeBytes, from + chunkBytes) - 1;
-  return `${extentLabel(extent)}, bytes ${from}-${to} of the ${extent.kind} (disk bytes ${extent.startBytes + from}-${extent.startBytes + to})`;
+  return chunkPlaceText(extent, snapshot.description.chunkSizeBytes, chunkIndex);
 }
 
 export class SnapshotChunks {

@@ -14,6 +14,7 @@ type JobInput = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'>
 
 interface Waiting {
   job: WorkerJob;
+  transfer: ArrayBuffer[];
   resolve: (answer: WorkerAnswer) => void;
   reject: (error: unknown) => void;
 }
@@ -65,10 +66,10 @@ export class WorkerPool {
     if (this.failure) return Promise.reject(this.failure);
     const job = { ...input, id: this.nextId++ } as WorkerJob;
     return new Promise((resolve, reject) => {
-      const waiting = { job, resolve, reject, transfer };
+      const waiting: Waiting = { job, transfer, resolve, reject };
       const worker = this.idle.pop();
-      if (worker) this.start(worker, waiting, transfer);
-      else this.queue.push(Object.assign(waiting, { transfer }));
+      if (worker) this.start(worker, waiting);
+      else this.queue.push(waiting);
     });
   }
 
@@ -76,16 +77,16 @@ export class WorkerPool {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private start(worker: Worker, waiting: Waiting, transfer: ArrayBuffer[]): void {
+  private start(worker: Worker, waiting: Waiting): void {
     this.busy.set(worker, waiting);
-    worker.postMessage(waiting.job, transfer);
+    worker.postMessage(waiting.job, waiting.transfer);
   }
 
   private finish(worker: Worker, answer: WorkerAnswer): void {
     const waiting = this.busy.get(worker);
     this.busy.delete(worker);
-    const next = this.queue.shift() as (Waiting & { transfer: ArrayBuffer[] }) | undefined;
-    if (next) this.start(worker, next, next.transfer);
+    const next = this.queue.shift();
+    if (next) this.start(worker, next);
     else this.idle.push(worker);
     waiting?.resolve(answer);
   }

@@ -23,7 +23,7 @@ export interface ExtentRecord {
   kind: ExtentKind;
   /** The partition's number; null for a gap or a whole disk. */
   number: number | null;
-  /** Where the extent starts on the source disk (0 for a partition-scope snapshot's only extent is not implied: it keeps the source offset). */
+  /** Where the extent starts on the source disk; a partition-scope snapshot keeps its partition's offset too. */
   startBytes: number;
   sizeBytes: number;
   partition: Partition | null;

@@ -223,9 +223,9 @@ describeWith(
       const ntfs = await scratch().sparseFile('damaged-ntfs.img', 16 * MiB);
       await execa('mkntfs', ['-Q', '-F', ntfs]);
       expect((await checkFilesystem(ntfs, 'ntfs')).ok).toBe(true);
-      // The backup boot sector (the volume's last sector) no longer matches.
+      // Damage the backup boot sector (the volume's last sector): its OEM id at byte 3 stops saying "NTFS    ".
       const ntfsHandle = await open(ntfs, 'r+');
-      await ntfsHandle.write(Buffer.from('XXXXXXXX'), 0, 8, 16 * MiB - 512 + 3);
+      await ntfsHandle.write(Buffer.from('NOT-NTFS', 'latin1'), 0, 8, 16 * MiB - 512 + 3);
       await ntfsHandle.close();
       expect((await checkFilesystem(ntfs, 'ntfs')).ok).toBe(false);
     });
