@@ -40,7 +40,10 @@ export type ErrorCode =
   | 'TARGET_REFUSED'
   | 'NOT_CONFIRMED'
   | 'VERIFY_MISMATCH'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'BINARY_DAMAGED'
+  | 'MOUNT_FAILED'
+  | 'UNREADABLE_SECTOR';
 
 export interface LifeboatErrorDetails {
   /** The device or file the error concerns, when there is one. */
@@ -49,6 +52,10 @@ export interface LifeboatErrorDetails {
   offsetBytes?: number;
   /** The operating system's error number, or 0. */
   errno?: number;
+  /** The logical sector the error concerns (an unreadable sector), when there is one. */
+  sector?: number;
+  /** The partition that sector lies in, when it lies in one. */
+  partition?: number;
 }
 
 export class LifeboatError extends Error {

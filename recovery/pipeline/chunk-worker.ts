@@ -1,11 +1,12 @@
 /**
  * The code each worker thread runs: hashing, zstd compression and decompression of chunks.
  *
- * It is one self-contained function (no imports, only require) that the pool starts as eval code,
- * so the same worker runs from the TypeScript sources under the test runner, from the compiled
- * build, and from inside the single binary, where there is no worker file on disk to point at.
+ * It is one self-contained function (no imports, only the `load` it is given) that the pool starts
+ * as eval code, so the same worker runs from the TypeScript sources under the test runner, from the
+ * compiled build, and from inside the single binary, where there is no worker file on disk to point
+ * at. The eval code passes its own `require` in as `load`: a bundler rewrites a free `require` in
+ * this function (esbuild turns it into a helper that does not exist inside the worker).
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 
 export type WorkerJob =
   | { kind: 'pack'; id: number; data: Uint8Array; level: number }
@@ -26,13 +27,13 @@ export interface WorkerSetup {
   known: SharedArrayBuffer | null;
 }
 
-export function chunkWorkerMain(): void {
-  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+export function chunkWorkerMain(load: NodeJS.Require): void {
+  const { parentPort, workerData } = load('node:worker_threads') as typeof import('node:worker_threads');
+  const { createHash } = load('node:crypto') as typeof import('node:crypto');
   const setup = workerData as WorkerSetup;
-  const zstd = require(setup.zstdPath) as typeof import('zstd-napi');
-  const binding = require(setup.zstdBindingPath) as { getFrameContentSize(frame: Uint8Array): number | null };
-  const crc = require(setup.crcPath) as { buf(data: Uint8Array, seed?: number): number };
+  const zstd = load(setup.zstdPath) as typeof import('zstd-napi');
+  const binding = load(setup.zstdBindingPath) as { getFrameContentSize(frame: Uint8Array): number | null };
+  const crc = load(setup.crcPath) as { buf(data: Uint8Array, seed?: number): number };
   const known = setup.known === null ? new Uint8Array(0) : new Uint8Array(setup.known);
   const compressors = new Map<number, InstanceType<typeof zstd.Compressor>>();
   const decompressor = new zstd.Decompressor();

@@ -54,7 +54,7 @@ export class WorkerPool {
     this.threads = Math.max(1, options.threads ?? os.availableParallelism());
     const setup = workerSetup(options.known);
     for (let i = 0; i < this.threads; i++) {
-      const worker = new Worker(`(${chunkWorkerMain.toString()})()`, { eval: true, workerData: setup });
+      const worker = new Worker(`(${chunkWorkerMain.toString()})(require)`, { eval: true, workerData: setup });
       worker.on('message', (answer: WorkerAnswer) => this.finish(worker, answer));
       worker.on('error', (error) => this.fail(new LifeboatError('INTERNAL', `A worker thread failed: ${error.message}. Run again with --debug and report it.`, { cause: error })));
       this.workers.push(worker);

@@ -4,19 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkFilesystem, sfdiskDump, sgdiskVerify } from '../../helpers/fs-checkers.js';
 import { useScratch, type Scratch } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
-import { buildGptDisk, buildGrubLikeDisk, buildMbrDisk, buildMbrGapDisk, sha256OfRange, type BootGapDisk, type SourceDisk } from '../../helpers/source-disks.js';
+import { expectSameFilesystems, expectSameHiddenRegions, withoutLastLba } from '../../helpers/round-trip-checks.js';
 import { compareTrees, treeDigest } from '../../helpers/tree-hash.js';
+import { buildGptDisk, buildGrubLikeDisk, buildMbrDisk, buildMbrGapDisk, type BootGapDisk, type SourceDisk } from '../../helpers/source-disks.js';
 import { MiB, lifeboat, resultOf } from './cli-pipeline.js';
 
 const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:sfdisk', 'tool:sgdisk', 'tool:mkfs.ext4', 'tool:mkntfs', 'tool:mkfs.fat', 'tool:e2fsck', 'tool:ntfsfix', 'tool:fsck.fat', 'tool:mcopy', 'tool:ntfs-3g', 'tool:setfattr'] as const;
-
-/**
- * The one intended difference between the tables of a source and of a larger target: a GPT's
- * last usable LBA moves with the backup GPT to the new end of the disk.
- */
-function withoutLastLba(dump: string): string {
-  return dump.replace(/^last-lba: \d+$/m, 'last-lba: <end>');
-}
 
 /** Captures `source`, restores it onto a new loop disk of `targetBytes` and returns the target. */
 async function captureAndRestore(scratch: Scratch, source: SourceDisk, name: string, targetBytes: number): Promise<{ device: string; file: string; repo: string; capture: Record<string, unknown> }> {
@@ -29,24 +22,6 @@ async function captureAndRestore(scratch: Scratch, source: SourceDisk, name: str
   expect(restored.exitCode, restored.stdout + restored.stderr).toBe(0);
   expect(resultOf(restored.stdout)['verified']).toBe(true);
   return { device, file, repo, capture: resultOf(captured.stdout) };
-}
-
-/** Every filesystem of the target passes its checker and holds the same tree as the source's. */
-async function expectSameFilesystems(source: SourceDisk, target: string): Promise<void> {
-  for (const part of source.partitions) {
-    if (part.fs === 'none') continue;
-    const copy = `${target}p${part.number}`;
-    const check = await checkFilesystem(copy, part.fs);
-    expect(check.ok, check.output).toBe(true);
-    const differences = compareTrees(await treeDigest(part.device, part.fs), await treeDigest(copy, part.fs));
-    expect(differences, `partition ${part.number} (${part.fs})`).toEqual([]);
-  }
-}
-
-async function expectSameHiddenRegions(source: BootGapDisk, target: string): Promise<void> {
-  for (const region of source.hiddenRegions) {
-    expect(await sha256OfRange(target, region.offsetBytes, region.sizeBytes), region.name).toBe(region.sha256);
-  }
 }
 
 describeWith([...NEEDS], 'capture then restore gives back the same disk', () => {

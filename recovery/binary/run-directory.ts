@@ -1,0 +1,76 @@
+/**
+ * The single binary's private directory under the system temp dir: the only place the live system
+ * is sure to let us write (its root may be read-only), created 0700 so no other user can swap a file
+ * between our hash check and its use, and removed when the process exits.
+ */
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sha256Hex, type PayloadFile } from './runtime-payload.js';
+
+const PREFIX = 'lifeboat-run-';
+
+/** Creates this process's directory, after removing the ones processes that died left behind. */
+export function createRunDirectory(tempDir: string = os.tmpdir()): string {
+  removeAbandoned(tempDir);
+  return mkdtempSync(path.join(tempDir, `${PREFIX}${process.pid}-`));
+}
+
+/**
+ * A SIGKILL or a power cut skips exit handlers, so each start removes directories whose process is
+ * gone. Only our own user's directories, and only when the pid in the name no longer runs.
+ */
+export function removeAbandoned(tempDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(tempDir);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const match = /^lifeboat-run-(\d+)-/.exec(name);
+    if (!match) continue;
+    const full = path.join(tempDir, name);
+    try {
+      if (uid !== undefined && statSync(full).uid !== uid) continue;
+      if (processAlive(Number(match[1]))) continue;
+      rmSync(full, { recursive: true, force: true });
+    } catch {
+      // Another process may be removing the same directory; it is not ours to worry about.
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Writes one embedded file and reads it back: what is checked is what lands on disk, so a full or
+ * failing temp filesystem shows up here and not as a strange crash of the helper.
+ */
+export function writeRunFile(runDir: string, file: PayloadFile & { bytes: Buffer }): string {
+  const target = path.join(runDir, ...file.path.split('/'));
+  mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+  const fd = openSync(target, 'wx', file.mode);
+  try {
+    let written = 0;
+    while (written < file.bytes.length) written += writeSync(fd, file.bytes, written, file.bytes.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (sha256Hex(readFileSync(target)) !== file.sha256) throw new Error(`${target} did not read back as written; is ${path.dirname(runDir)} full or failing?`);
+  return target;
+}
+
+export function removeRunDirectory(runDir: string): void {
+  rmSync(runDir, { recursive: true, force: true });
+}
