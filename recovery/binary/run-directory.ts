@@ -3,7 +3,7 @@
  * is sure to let us write (its root may be read-only), created 0700 so no other user can swap a file
  * between our hash check and its use, and removed when the process exits.
  */
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sha256Hex, type PayloadFile } from './runtime-payload.js';
@@ -54,7 +54,8 @@ function processAlive(pid: number): boolean {
 
 /**
  * Writes one embedded file and reads it back: what is checked is what lands on disk, so a full or
- * failing temp filesystem shows up here and not as a strange crash of the helper.
+ * failing temp filesystem shows up here and not as a strange crash of the helper. No fsync: the
+ * files live only as long as this process, and a crash that loses them loses nothing.
  */
 export function writeRunFile(runDir: string, file: PayloadFile & { bytes: Buffer }): string {
   const target = path.join(runDir, ...file.path.split('/'));
@@ -63,7 +64,6 @@ export function writeRunFile(runDir: string, file: PayloadFile & { bytes: Buffer
   try {
     let written = 0;
     while (written < file.bytes.length) written += writeSync(fd, file.bytes, written, file.bytes.length - written);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
