@@ -26,7 +26,15 @@ mkdirSync(stage, { recursive: true });
 
 // The payload format lives with the launcher that reads it; the build uses the compiled copy.
 const { packPayload } = await import(path.join(root, 'build/recovery/binary/runtime-payload.js'));
-const files = [{ path: 'app.mjs', mode: 0o644, bytes: await bundleApp(root) }, ...runtimeFiles(root, target)];
+let files;
+try {
+  // The runtime files first: a missing helper is quicker to report than a bundle is to make.
+  const runtime = runtimeFiles(root, target);
+  files = [{ path: 'app.mjs', mode: 0o644, bytes: await bundleApp(root) }, ...runtime];
+} catch (error) {
+  console.error(`build-binary: ${error.message.split('\n')[0]}`);
+  process.exit(1);
+}
 const { manifest, blob } = packPayload('app.mjs', target.helper.name, files);
 // Kept beside the binary's inputs for debugging and for the test that damages a copy on purpose.
 writeFileSync(path.join(stage, 'payload-manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
