@@ -2,6 +2,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { LIFEBOAT_VERSION } from '../core/version.js';
 import { LifeboatError } from '../core/errors.js';
 import { captureCommand } from './commands/capture.js';
+import { checkCommand } from './commands/check.js';
+import { forgetCommand } from './commands/forget.js';
+import { pruneCommand } from './commands/prune.js';
+import { repairCommand } from './commands/repair.js';
 import { cloneCommand } from './commands/clone.js';
 import { disksCommand } from './commands/disks.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -9,6 +13,7 @@ import { restoreCommand } from './commands/restore.js';
 import { inspectSnapshotCommand, snapshotsCommand } from './commands/snapshots.js';
 import { verifyCommand } from './commands/verify.js';
 import { reportError } from './report-error.js';
+import { ReportedFailure } from './reported-failure.js';
 
 interface GlobalOptions {
   debug?: boolean;
@@ -71,10 +76,11 @@ export function buildProgram(): Command {
     .option('--note <text>', 'a note stored with the snapshot')
     .option('--chunk-size <bytes>', 'chunk size of a new repository (power of two, 64 KiB-64 MiB)', positiveInt)
     .option('--pack-size <bytes>', 'largest pack file (default 512 MiB, below 4 GiB)', positiveInt)
+    .option('--rescue', 'go on past unreadable sectors: retry them with smaller reads, store zeros for the rest and list them')
     .addOption(sectorSizeOption())
     .option('--json', 'progress and result as JSON lines (lifeboat.progress/1)')
     .allowExcessArguments(false)
-    .action(async (options: { source: string; repo: string; partition?: number; level: number; note?: string; chunkSize?: number; packSize?: number; sectorSize?: string; json?: boolean }) => {
+    .action(async (options: { source: string; repo: string; partition?: number; level: number; note?: string; chunkSize?: number; packSize?: number; rescue?: boolean; sectorSize?: string; json?: boolean }) => {
       const { sectorSize, ...rest } = options;
       await captureCommand({ ...rest, json: Boolean(options.json), ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}) });
     });
@@ -83,21 +89,27 @@ export function buildProgram(): Command {
     .command('restore')
     .description('restore a snapshot onto a disk, or one partition onto a partition')
     .requiredOption('--repo <dir>', 'the repository directory')
-    .option('--snapshot <id>', 'snapshot id prefix, or latest', 'latest')
+    .option('--snapshot <id>', 'snapshot id prefix, or latest (default: latest; with --resume the one being resumed)')
     .requiredOption('--target <disk>', 'the disk, partition or image file to overwrite')
     .option('--partition <n>', 'restore only this partition of the snapshot', positiveInt)
     .option('--verify', 'read back everything written and compare')
     .option('--no-precheck', 'skip proving every chunk before the first write (each is still proven before it is written)')
+    .option('--resume', 'continue an interrupted restore of this target from its last checkpoint')
+    .option('--grow-last', 'grow the last partition and its ext2/3/4 or NTFS filesystem to the end of a larger target')
+    .option('--discard', 'discard (TRIM) the free space: every range no used data occupies')
     .option('--yes', 'do not ask; needs --confirm-target')
     .option('--confirm-target <name>', "with --yes: the target's kernel name (sdb) or path, repeated")
     .addOption(sectorSizeOption())
     .option('--json', 'plan, progress and result as JSON lines (lifeboat.progress/1)')
     .allowExcessArguments(false)
-    .action(async (options: { repo: string; snapshot: string; target: string; partition?: number; verify?: boolean; precheck: boolean; yes?: boolean; confirmTarget?: string; sectorSize?: string; json?: boolean }) => {
+    .action(async (options: { repo: string; snapshot?: string; target: string; partition?: number; verify?: boolean; precheck: boolean; yes?: boolean; confirmTarget?: string; sectorSize?: string; json?: boolean; resume?: boolean; growLast?: boolean; discard?: boolean }) => {
       const { sectorSize, ...rest } = options;
       await restoreCommand({
         ...rest,
         verify: Boolean(options.verify),
+        resume: Boolean(options.resume),
+        growLast: Boolean(options.growLast),
+        discard: Boolean(options.discard),
         yes: Boolean(options.yes),
         json: Boolean(options.json),
         ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}),
@@ -143,6 +155,49 @@ export function buildProgram(): Command {
       await snapshotsCommand({ repo: options.repo, json: Boolean(options.json) });
     });
 
+  program
+    .command('check')
+    .description('check a repository: structure, packs, index and snapshots (--read-data: re-hash every chunk)')
+    .requiredOption('--repo <dir>', 'the repository directory')
+    .option('--read-data', 'also read every chunk, check its CRC-32C, decompress and re-hash it')
+    .option('--json', 'print one JSON document (schema lifeboat.check/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { repo: string; readData?: boolean; json?: boolean }) => {
+      await checkCommand({ repo: options.repo, readData: Boolean(options.readData), json: Boolean(options.json) });
+    });
+
+  program
+    .command('repair')
+    .description("rebuild a repository's index from its packs, keeping every readable chunk")
+    .requiredOption('--repo <dir>', 'the repository directory')
+    .option('--read-data', 'also prove every chunk, and drop damaged ones so a new capture stores them again')
+    .option('--json', 'print one JSON document (schema lifeboat.repair/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { repo: string; readData?: boolean; json?: boolean }) => {
+      await repairCommand({ repo: options.repo, readData: Boolean(options.readData), json: Boolean(options.json) });
+    });
+
+  program
+    .command('forget')
+    .description('remove one snapshot from a repository (its chunks stay until prune)')
+    .requiredOption('--repo <dir>', 'the repository directory')
+    .requiredOption('--snapshot <id>', 'snapshot id prefix, or latest')
+    .option('--json', 'print one JSON document (schema lifeboat.forget/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { repo: string; snapshot: string; json?: boolean }) => {
+      await forgetCommand({ repo: options.repo, snapshot: options.snapshot, json: Boolean(options.json) });
+    });
+
+  program
+    .command('prune')
+    .description('free the chunks no snapshot references (rewrites packs that hold some)')
+    .requiredOption('--repo <dir>', 'the repository directory')
+    .option('--json', 'print one JSON document (schema lifeboat.prune/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { repo: string; json?: boolean }) => {
+      await pruneCommand({ repo: options.repo, json: Boolean(options.json) });
+    });
+
   program.action(async () => {
     // The root takes no arguments; anything left over is a mistyped command, not an argument.
     if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`, { exitCode: 2, code: 'lifeboat.unknownCommand' });
@@ -155,7 +210,7 @@ export function buildProgram(): Command {
       return;
     }
     const { runTui } = await import('../ui/run-tui.js');
-    await runTui(helperOptions);
+    await runTui(helperOptions, { debug: Boolean(global.debug) });
   });
 
   return program;
@@ -187,6 +242,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const wantsJson = argv.includes('--json');
+    // Its JSON document is already out: a second one would break `--json` consumers.
+    if (error instanceof ReportedFailure && wantsJson) return 1;
     reportError(error, { json: wantsJson, debug: argv.includes('--debug') });
     return error instanceof LifeboatError && error.code === 'USAGE' ? 2 : 1;
   }

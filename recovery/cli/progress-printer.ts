@@ -4,6 +4,7 @@
  * place; piped, a line is printed every few seconds and at each phase change so logs stay short.
  */
 import { formatBytes } from '../core/format-bytes.js';
+import { formatDuration } from '../core/format-duration.js';
 import type { ProgressEvent } from '../pipeline/progress.js';
 
 export const PROGRESS_SCHEMA = 'lifeboat.progress/1';
@@ -26,15 +27,7 @@ export function jsonPrinter(write: (text: string) => void = (text) => process.st
   };
 }
 
-/** 75 -> "01:15", 3725 -> "1:02:05"; null (unknown) -> "--:--". */
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
-}
+export { formatDuration };
 
 /** "data  42% [########........] 1.2 GiB/2.9 GiB  180.3 MiB/s  ETA 00:09  partition 2 (ntfs)" */
 export function progressLine(event: ProgressEvent, width = 80): string {

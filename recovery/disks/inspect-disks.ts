@@ -43,9 +43,10 @@ function problemOf(error: unknown): Problem {
   return { code: error.code, message: error.message };
 }
 
-async function probeSummary(source: ByteSource): Promise<{ filesystem: FilesystemSummary | null; problem: Problem | null }> {
+/** `source` is made inside the try: a partition the kernel places past the disk's end cannot even be sliced. */
+async function probeSummary(source: () => ByteSource): Promise<{ filesystem: FilesystemSummary | null; problem: Problem | null }> {
   try {
-    const info = await probeFilesystem(source);
+    const info = await probeFilesystem(source());
     return { filesystem: info && summarize(info), problem: null };
   } catch (error) {
     return { filesystem: null, problem: problemOf(error) };
@@ -90,12 +91,12 @@ async function inspectOne(disk: HelperDisk, helper: HelperClient): Promise<Inspe
         partitions.push({ ...filled, filesystem: null, filesystemProblem: null });
         continue;
       }
-      const { filesystem, problem } = await probeSummary(sliceSource(source, part.startBytes, part.sizeBytes));
+      const { filesystem, problem } = await probeSummary(() => sliceSource(source, part.startBytes, part.sizeBytes));
       partitions.push({ ...filled, filesystem, filesystemProblem: problem });
     }
     base.partitions = partitions;
     if (disk.partitions.length === 0 && (table === null || table.scheme === 'none')) {
-      const { filesystem, problem } = await probeSummary(source);
+      const { filesystem, problem } = await probeSummary(() => source);
       base.filesystem = filesystem;
       base.inspectProblem ??= problem;
     }

@@ -14,12 +14,14 @@ import { DIGEST_BYTES, ZERO_DIGEST, digestHex } from '../repository/format-const
 import { PackWriter } from '../repository/pack-writer.js';
 import { lockRepository } from '../repository/repository-lock.js';
 import { Repository } from '../repository/repository.js';
-import { SNAPSHOT_SCHEMA, type ExtentRecord, type Snapshot, type SourceIdentity, type StoredMetadataArea } from '../repository/snapshot-types.js';
-import { readChunk } from './chunk-io.js';
-import { diskExtents, extentLabel, partitionExtent, usedChunks, type PlannedExtent } from './extents.js';
+import { SNAPSHOT_SCHEMA, type ExtentRecord, type RescueRecord, type Snapshot, type SourceIdentity, type StoredMetadataArea } from '../repository/snapshot-types.js';
+import { recoverInterruptedWrites, recoveryWarnings } from './recover-interrupted.js';
+import { diskExtents, extentLabel, partitionExtent, usedChunks, type ChunkSlice, type PlannedExtent } from './extents.js';
 import { InFlight } from './in-flight.js';
 import { ProgressTracker, type ProgressListener } from './progress.js';
 import { WorkerPool } from './worker-pool.js';
+import { CaptureChunkReader } from './rescue-chunk-reader.js';
+import { rescueRecordOf } from './rescue-report.js';
 
 export interface CaptureOptions {
   repoDir: string;
@@ -38,6 +40,12 @@ export interface CaptureOptions {
   onProgress?: ProgressListener;
   /** Things the user should know that did not stop the capture. */
   onWarning?: (sentence: string) => void;
+  /**
+   * Go on past unreadable sectors: retry them with smaller reads, store zeros for what stays
+   * unreadable and record it in the manifest (rescue-chunk-reader.ts). Without it the first
+   * unreadable sector stops the capture with UNREADABLE_SECTOR.
+   */
+  rescue?: boolean;
 }
 
 export interface CaptureResult {
@@ -50,6 +58,8 @@ export interface CaptureResult {
   newChunks: number;
   reusedChunks: number;
   durationSeconds: number;
+  /** What --rescue found (also in the manifest); null without --rescue. */
+  rescue: RescueRecord | null;
 }
 
 export function checkLevel(level: number): number {
@@ -87,11 +97,10 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
   const packs = new PackWriter(options.repoDir, options.packSizeBytes);
   let pool: WorkerPool | null = null;
   let inFlight: InFlight | null = null;
+  let reader: CaptureChunkReader | null = null;
   try {
     const index = await repository.loadIndex();
-    const adopted = await repository.adoptUnindexedPacks(index);
-    if (adopted.packs > 0) options.onWarning?.(`Reused ${adopted.chunks} chunks from ${adopted.packs} pack(s) an interrupted capture left behind.`);
-    for (const skipped of adopted.skipped) options.onWarning?.(`Ignored a damaged pack: ${skipped}`);
+    for (const sentence of recoveryWarnings(await recoverInterruptedWrites(repository, index, options.threads))) options.onWarning?.(sentence);
     pool = new WorkerPool({ known: index.knownDigests, ...(options.threads ? { threads: options.threads } : {}) });
 
     const createdAt = new Date().toISOString();
@@ -115,38 +124,45 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
     const chunksInFlight = new InFlight(pool.threads * 2 + 2);
     inFlight = chunksInFlight;
 
+    // Hashes, packs and stores one chunk; a --rescue capture's parked chunks come here after their retries.
+    const store = (record: ExtentRecord, slice: ChunkSlice, data: Uint8Array, advanceBytes: number) =>
+      chunksInFlight.start(async () => {
+        const answer = await (pool as WorkerPool).run({ kind: 'pack', data, level }, [data.buffer as ArrayBuffer]);
+        if (answer.kind !== 'pack') throw new LifeboatError('INTERNAL', `A worker could not pack a chunk: ${answer.kind === 'error' ? answer.message : answer.kind}.`);
+        const at = (record.chunkStart + slice.index) * DIGEST_BYTES;
+        if (answer.zero) {
+          ZERO_DIGEST.copy(digests, at);
+        } else {
+          digests.set(answer.digest, at);
+          record.storedChunks++;
+          const hex = digestHex(answer.digest);
+          if (answer.known || index.has(answer.digest) || storing.has(hex) || answer.stored === null) {
+            reusedChunks++;
+          } else {
+            storing.add(hex);
+            newChunks++;
+            const stored = answer.stored;
+            const append = appending.then(async () => index.add(answer.digest, await packs.append({ digest: answer.digest, codec: answer.codec, stored, plainBytes: slice.lengthBytes, crc32c: answer.crc32c })));
+            appending = append.catch(() => undefined);
+            await append;
+          }
+        }
+        progress.advance(advanceBytes);
+      });
+
+    const chunkReader = await CaptureChunkReader.open(source, options.rescue ? { repoDir: options.repoDir, chunkBytes } : null);
+    reader = chunkReader;
     progress.startPhase('data', usedBytes);
     for (const [e, extent] of extents.entries()) {
-      const record = records[e] as ExtentRecord;
       progress.startItem(e + 1, extents.length, extentLabel(extent), extent.usedBytes);
       for (const slice of usedChunks(extent.ranges, extent.sizeBytes, chunkBytes, ss)) {
         if (options.signal?.aborted) throw new LifeboatError('CANCELLED', 'The capture was cancelled; no snapshot was written.');
-        const data = await readChunk(source, extent.startBytes, slice);
-        await chunksInFlight.start(async () => {
-          const answer = await (pool as WorkerPool).run({ kind: 'pack', data, level }, [data.buffer as ArrayBuffer]);
-          if (answer.kind !== 'pack') throw new LifeboatError('INTERNAL', `A worker could not pack a chunk: ${answer.kind === 'error' ? answer.message : answer.kind}.`);
-          const at = (record.chunkStart + slice.index) * DIGEST_BYTES;
-          if (answer.zero) {
-            ZERO_DIGEST.copy(digests, at);
-          } else {
-            digests.set(answer.digest, at);
-            record.storedChunks++;
-            const hex = digestHex(answer.digest);
-            if (answer.known || index.has(answer.digest) || storing.has(hex) || answer.stored === null) {
-              reusedChunks++;
-            } else {
-              storing.add(hex);
-              newChunks++;
-              const stored = answer.stored;
-              const append = appending.then(async () => index.add(answer.digest, await packs.append({ digest: answer.digest, codec: answer.codec, stored, plainBytes: slice.lengthBytes, crc32c: answer.crc32c })));
-              appending = append.catch(() => undefined);
-              await append;
-            }
-          }
-          progress.advance(slice.usedBytes);
-        });
+        const data = await chunkReader.read(e, extent, slice);
+        if (data === null) progress.advance(slice.usedBytes);
+        else await store(records[e] as ExtentRecord, slice, data, slice.usedBytes);
       }
     }
+    for await (const parked of chunkReader.retryAndRelease(progress, options.signal)) await store(records[parked.extent] as ExtentRecord, parked.slice, parked.data, 0);
     await chunksInFlight.drain();
     await appending;
     await packs.finish();
@@ -165,6 +181,8 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
       ranges.set(extent.ranges, at);
       at += extent.ranges.length;
     }
+    const rescue = options.rescue ? await rescueRecordOf(source, chunkReader.exactReader, extents, chunkReader.outcome(), progress) : null;
+    if (rescue && rescue.record.badSectorCount > 0) options.onWarning?.(`${rescue.record.badSectorCount} unreadable sector(s) in ${rescue.record.badRangeCount} range(s) were stored as zeros; the snapshot lists them with the files they held.`);
     const identity: SourceIdentity = {
       path: source.path,
       kind: source.kind,
@@ -188,19 +206,25 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
         metadataAreas,
         extents: records,
         totals: { usedBytes, chunks: chunkTotal, newChunks, newStoredBytes: packs.storedBytes },
+        ...(rescue ? { rescue: rescue.record } : {}),
       },
       metadataBytes: Buffer.concat(metadata.map((area) => area.bytes)),
       ranges,
       digests,
+      ...(rescue ? { badRanges: rescue.badRanges } : {}),
     });
     progress.finish();
-    return { snapshot, repositoryCreated: created, usedBytes, storedBytes: packs.storedBytes, newChunks, reusedChunks, durationSeconds: progress.elapsedSeconds };
+    return { snapshot, repositoryCreated: created, usedBytes, storedBytes: packs.storedBytes, newChunks, reusedChunks, durationSeconds: progress.elapsedSeconds, rescue: rescue?.record ?? null };
   } catch (error) {
-    // Let chunks already on their way finish (or fail) before their pack is dropped under them.
+    // Let chunks already on their way finish (or fail) before their pack is sealed or dropped.
     await inFlight?.drain().catch(() => undefined);
+    // Every blob appended so far is whole: sealing the pack lets the next capture reuse them
+    // (no snapshot refers to them yet). If sealing fails too (disk full), the pack is dropped.
+    await packs.finish().catch(() => undefined);
     await packs.abandon();
     throw error;
   } finally {
+    await reader?.close();
     await pool?.close();
     await lock.release();
   }

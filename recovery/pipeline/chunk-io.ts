@@ -3,16 +3,30 @@
  * write exactly its used pieces back.
  */
 import type { Disk } from '../disks/disk.js';
-import { readSpans, type ChunkSlice } from './extents.js';
+import { readSpans, type ChunkPiece, type ChunkSlice } from './extents.js';
+
+/**
+ * Decides what a failed read of one span means: throw to stop, or fill `data` (the chunk's
+ * buffer, zeros where the span lies) as far as it can. Capture's failing-disk handling lives here.
+ */
+export type SpanFailureHandler = (span: ChunkPiece, data: Uint8Array, error: unknown) => Promise<void>;
 
 /**
  * The chunk's plaintext as the format defines it: used pieces as on the disk, every other byte
- * zero. The buffer is its own ArrayBuffer, ready to be transferred to a worker.
+ * zero. The buffer is its own ArrayBuffer, ready to be transferred to a worker. Without
+ * `onSpanError` a failed read throws as it is.
  */
-export async function readChunk(disk: Disk, extentStartBytes: number, slice: ChunkSlice): Promise<Uint8Array> {
+export async function readChunk(disk: Disk, extentStartBytes: number, slice: ChunkSlice, onSpanError?: SpanFailureHandler): Promise<Uint8Array> {
   const data = new Uint8Array(slice.lengthBytes);
   for (const span of readSpans(slice.pieces)) {
-    const bytes = await disk.readAt(extentStartBytes + span.offsetBytes, span.lengthBytes);
+    let bytes: Buffer;
+    try {
+      bytes = await disk.readAt(extentStartBytes + span.offsetBytes, span.lengthBytes);
+    } catch (error) {
+      if (!onSpanError) throw error;
+      await onSpanError(span, data, error);
+      continue;
+    }
     data.set(bytes, span.offsetBytes - slice.offsetBytes);
   }
   // Zero what the joined reads brought in between pieces: free blocks never enter an image.

@@ -3,6 +3,7 @@
  * workers) and every partition-table sector byte for byte. Used by `verify --against`,
  * `restore --verify` and `clone --verify`.
  */
+import { LifeboatError } from '../core/errors.js';
 import type { Disk } from '../disks/disk.js';
 import type { PlannedWrite } from '../partitions/partition-table.js';
 import { isZeroDigest } from '../repository/format-constants.js';
@@ -22,6 +23,8 @@ export interface CompareJob {
   describe(extentIndex: number, chunkIndex: number): string;
   pool: WorkerPool;
   progress: ProgressTracker;
+  /** Stops the comparison at the next chunk (CANCELLED); it only reads, so stopping is always safe. */
+  signal?: AbortSignal;
 }
 
 /** At most this many differences are listed; the count covers all of them. */
@@ -51,6 +54,7 @@ export async function compareTarget(job: CompareJob): Promise<CompareResult> {
   for (const [e, extent] of job.extents.entries()) {
     progress.startItem(e + 1, job.extents.length, extent.label, extent.usedBytes);
     for (const slice of usedChunks(extent.ranges, extent.sizeBytes, job.chunkBytes, disk.logicalSectorSize)) {
+      if (job.signal?.aborted) throw new LifeboatError('CANCELLED', `The read-back of ${disk.path} was cancelled; nothing was changed by it.`);
       const data = await readChunk(disk, extent.targetStartBytes, slice);
       await inFlight.start(async () => {
         const answer = await job.pool.run({ kind: 'hash', data }, [data.buffer as ArrayBuffer]);

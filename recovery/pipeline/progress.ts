@@ -2,7 +2,7 @@
  * The typed progress model every pipeline emits. The CLI's text and JSON printers consume it now,
  * the TUI later; none of them sees anything else of the engine's inner workings.
  */
-export type Operation = 'capture' | 'restore' | 'verify' | 'clone';
+export type Operation = 'capture' | 'restore' | 'verify' | 'clone' | 'check' | 'repair' | 'prune';
 
 export type Phase =
   /** Reading partition tables and filesystems, planning. */
@@ -11,14 +11,20 @@ export type Phase =
   | 'precheck'
   /** Restore/clone: clearing the target's old partition-table signatures. */
   | 'clear'
+  /** Restore --discard: telling the target its free ranges hold nothing (TRIM). */
+  | 'discard'
   /** Copying used data. */
   | 'data'
-  /** Writing the partition table (last). */
+  /** Capture --rescue: retrying the areas the data phase could not read, with smaller reads. */
+  | 'rescue'
+  /** Writing the partition table (last), with the first and last MiB of the target. */
   | 'table'
   /** Flushing and asking the kernel to re-read the table. */
   | 'flush'
   /** Reading back what was written and comparing. */
   | 'readback'
+  /** Restore --grow-last: growing the last partition's filesystem and checking it. */
+  | 'grow'
   | 'done';
 
 export interface ProgressItem {
@@ -42,6 +48,8 @@ export interface ProgressEvent {
   /** Null until the rate is known. */
   etaSeconds: number | null;
   elapsedSeconds: number;
+  /** Restore: used bytes written and flushed as the target's journal records them (a resume starts there); absent elsewhere. */
+  durableBytes?: number;
 }
 
 export type ProgressListener = (event: ProgressEvent) => void;
@@ -61,6 +69,7 @@ export class ProgressTracker {
   private readonly startedAt = Date.now();
   private samples: Array<{ atMs: number; bytes: number }> = [];
   private lastEmitMs = 0;
+  private durableBytes: number | undefined;
 
   constructor(
     private readonly operation: Operation,
@@ -85,6 +94,12 @@ export class ProgressTracker {
     this.bytesDone += bytes;
     if (this.item) this.item.bytesDone += bytes;
     this.emit(false);
+  }
+
+  /** A restore checkpoint: `bytes` of used data are durable now. */
+  durable(bytes: number): void {
+    this.durableBytes = bytes;
+    this.emit(true);
   }
 
   finish(): void {
@@ -115,6 +130,7 @@ export class ProgressTracker {
       rateBytesPerSecond: Math.round(rate),
       etaSeconds: rate > 0 ? Math.round(left / rate) : left === 0 ? 0 : null,
       elapsedSeconds: Math.round(this.elapsedSeconds * 10) / 10,
+      ...(this.durableBytes === undefined ? {} : { durableBytes: this.durableBytes }),
     };
   }
 

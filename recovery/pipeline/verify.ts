@@ -3,7 +3,7 @@
  * once; or compare a disk with a snapshot (`--against`). Problems are collected, not thrown one
  * at a time, so a person learns everything that is damaged in one run.
  */
-import { isLifeboatError } from '../core/errors.js';
+import { LifeboatError, isLifeboatError } from '../core/errors.js';
 import type { Disk } from '../disks/disk.js';
 import type { Repository } from '../repository/repository.js';
 import type { Snapshot } from '../repository/snapshot-types.js';
@@ -20,6 +20,8 @@ export interface VerifyOptions {
   snapshots: Snapshot[];
   threads?: number;
   onProgress?: ProgressListener;
+  /** Stops at the next chunk with CANCELLED (verify only reads, so stopping is always safe). */
+  signal?: AbortSignal;
 }
 
 export interface VerifyResult {
@@ -47,16 +49,26 @@ export async function verifySnapshots(options: VerifyOptions): Promise<VerifyRes
       const chunks = new SnapshotChunks(options.repository.dir, snapshot, index, pool);
       const inFlight = new InFlight(pool.threads * 2 + 2);
       try {
-        await forEachDistinctChunk(snapshot, snapshot.description.extents, seen, inFlight, progress, async (extent, slice) => {
-          try {
-            await chunks.read(extent, slice.index, slice.lengthBytes);
-            checkedBytes += slice.lengthBytes;
-          } catch (error) {
-            if (!isLifeboatError(error)) throw error;
-            problemCount++;
-            if (problems.length < 50) problems.push(`[${error.code}] snapshot ${snapshot.id}: ${error.message}`);
-          }
-        });
+        await forEachDistinctChunk(
+          snapshot,
+          snapshot.description.extents,
+          seen,
+          inFlight,
+          progress,
+          async (extent, slice) => {
+            try {
+              await chunks.read(extent, slice.index, slice.lengthBytes);
+              checkedBytes += slice.lengthBytes;
+            } catch (error) {
+              if (!isLifeboatError(error)) throw error;
+              problemCount++;
+              if (problems.length < 50) problems.push(`[${error.code}] snapshot ${snapshot.id}: ${error.message}`);
+            }
+          },
+          () => {
+            if (options.signal?.aborted) throw new LifeboatError('CANCELLED', 'The check was cancelled; the repository was not changed.');
+          },
+        );
         await inFlight.drain();
       } finally {
         await chunks.close();
@@ -76,6 +88,7 @@ export interface VerifyAgainstOptions {
   partitionNumber?: number;
   threads?: number;
   onProgress?: ProgressListener;
+  signal?: AbortSignal;
 }
 
 /** Compares a disk (or a partition) with a snapshot: table sectors byte for byte, used data by hash. */
@@ -94,6 +107,7 @@ export async function verifyAgainst(options: VerifyAgainstOptions): Promise<Comp
       describe: (e, i) => chunkPlace(snapshot, (plan.extents[e] as (typeof plan.extents)[number]).extent, i),
       pool,
       progress,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     progress.finish();
     return { ...result, durationSeconds: progress.elapsedSeconds };

@@ -80,7 +80,12 @@ export class ChunkIndex {
   get knownDigests(): Buffer {
     const digests = Buffer.alloc((this.records.length / INDEX_ENTRY_BYTES) * DIGEST_BYTES);
     for (let i = 0; i * INDEX_ENTRY_BYTES < this.records.length; i++) this.records.copy(digests, i * DIGEST_BYTES, i * INDEX_ENTRY_BYTES, i * INDEX_ENTRY_BYTES + DIGEST_BYTES);
-    return digests;
+    if (this.added.size === 0) return digests;
+    // Chunks adopted from an interrupted capture's packs count as known too: merge them in, sorted.
+    const all: Buffer[] = [];
+    for (let at = 0; at < digests.length; at += DIGEST_BYTES) all.push(digests.subarray(at, at + DIGEST_BYTES));
+    for (const hex of this.added.keys()) all.push(Buffer.from(hex, 'hex'));
+    return Buffer.concat(all.sort(Buffer.compare));
   }
 
   get packs(): readonly string[] {
@@ -114,6 +119,12 @@ export class ChunkIndex {
 
   get addedCount(): number {
     return this.added.size;
+  }
+
+  /** Every entry, loaded ones in digest order, then the ones added since. */
+  *entries(): Generator<{ digest: Buffer; location: ChunkLocation }> {
+    for (let at = 0; at < this.records.length; at += INDEX_ENTRY_BYTES) yield { digest: this.records.subarray(at, at + DIGEST_BYTES), location: this.locationAt(at) };
+    for (const [hex, location] of this.added) yield { digest: Buffer.from(hex, 'hex'), location };
   }
 
   serialize(): Buffer {

@@ -3,7 +3,7 @@
  * index). Every length is checked against the format's bounds before a buffer is allocated.
  */
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { crc32c } from '../core/checksums.js';
 import { LifeboatError } from '../core/errors.js';
 import type { ChunkLocation } from './chunk-index.js';
@@ -14,22 +14,11 @@ import {
   PACK_FOOTER_BYTES,
   PACK_HEADER_BYTES,
   PACK_MAGIC,
-  PACK_VERSION,
   TRAILER_ENTRY_BYTES,
   digestHex,
 } from './format-constants.js';
+import { openRegularFile, packHeaderProblem, readExactly } from './pack-blobs.js';
 import { packPath } from './pack-writer.js';
-
-async function readExactly(handle: FileHandle, lengthBytes: number, positionBytes: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(lengthBytes);
-  let done = 0;
-  while (done < lengthBytes) {
-    const { bytesRead } = await handle.read(buffer, done, lengthBytes - done, positionBytes + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done === lengthBytes ? buffer : buffer.subarray(0, done);
-}
 
 export interface PackEntry {
   digest: Buffer;
@@ -41,17 +30,11 @@ export interface PackEntry {
 export async function readPackTrailer(repoDir: string, packId: string): Promise<PackEntry[]> {
   const file = packPath(repoDir, packId);
   const damaged = (why: string) => new LifeboatError('CORRUPT_IMAGE', `The pack ${file} is damaged (${why}).`);
-  const handle = await open(file, 'r');
+  const { handle, sizeBytes: size } = await openRegularFile(file, 'pack');
   try {
-    const { size } = await handle.stat();
     if (size < PACK_HEADER_BYTES + PACK_FOOTER_BYTES) throw damaged('shorter than a header and a footer');
-    const header = await readExactly(handle, PACK_HEADER_BYTES, 0);
-    if (!header.subarray(0, 8).equals(PACK_MAGIC)) throw damaged('no pack magic at its start');
-    if (header.readUInt16LE(8) === 0) throw damaged('version 0 was never written');
-    if (header.readUInt16LE(8) > PACK_VERSION) {
-      throw new LifeboatError('UNSUPPORTED_FORMAT', `The pack ${file} has format version ${header.readUInt16LE(8)}, written by a newer Lifeboat; use that version or newer.`);
-    }
-    if (header.subarray(16, 32).toString('hex') !== packId) throw damaged('its id differs from its name');
+    const headerProblem = packHeaderProblem(await readExactly(handle, PACK_HEADER_BYTES, 0), packId, file);
+    if (headerProblem) throw damaged(headerProblem);
     const footer = await readExactly(handle, PACK_FOOTER_BYTES, size - PACK_FOOTER_BYTES);
     if (!footer.subarray(40, 48).equals(PACK_MAGIC)) throw damaged('no pack magic at its end; it was not sealed');
     const count = footer.readUInt32LE(0);
@@ -125,8 +108,9 @@ export class PackReader {
         void oldest.then((h) => h.close()).catch(() => undefined);
       }
       const file = packPath(this.repoDir, packId);
-      handle = open(file, 'r').catch((cause: unknown) => {
+      handle = openRegularFile(file, 'pack').then(({ handle: opened }) => opened, (cause: unknown) => {
         this.handles.delete(packId);
+        if (cause instanceof LifeboatError) throw cause;
         throw new LifeboatError('CHUNK_MISSING', `The pack ${file} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); the snapshot needs it.`, { cause });
       });
       this.handles.set(packId, handle);

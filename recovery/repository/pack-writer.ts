@@ -2,7 +2,8 @@
  * Appends compressed chunks to pack files. A pack is sealed (trailer written, fsynced, renamed into
  * packs/) when the next blob would pass the size limit and when the capture finishes; a location
  * handed out is valid for readers only once its pack is sealed, which is why the index is written
- * after finish() (docs/image-format.md, ordering rules).
+ * after finish() (docs/image-format.md, ordering rules). The open pack is written blob after blob
+ * with no gap, so what a killed writer leaves in tmp/ can be salvaged (tmp-packs.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -39,11 +40,28 @@ export function encodeTrailerEntry(out: Buffer, at: number, chunk: Omit<StoredCh
   out.writeUInt32LE(chunk.crc32c, at + 52);
 }
 
+/** The end of a pack: its trailer entries, then the footer (count, SHA-256 of the entries, magic). */
+export function packTrailerBytes(trailer: readonly Buffer[]): Buffer {
+  const entries = Buffer.concat(trailer);
+  const footer = Buffer.alloc(PACK_FOOTER_BYTES);
+  footer.writeUInt32LE(trailer.length, 0);
+  createHash('sha256').update(entries).digest().copy(footer, 8);
+  PACK_MAGIC.copy(footer, 40);
+  return Buffer.concat([entries, footer]);
+}
+
+/**
+ * How much of an open pack may sit unsynced: a power cut loses at most this much of it (a killed
+ * process loses nothing the kernel has); the next capture salvages the synced part (tmp-packs.ts).
+ */
+export const PACK_SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
 interface OpenPack {
   id: string;
   file: DurableFile;
   sizeBytes: number;
   trailer: Buffer[];
+  unsyncedBytes: number;
 }
 
 export class PackWriter {
@@ -55,6 +73,7 @@ export class PackWriter {
   constructor(
     private readonly repoDir: string,
     private readonly maxPackBytes = DEFAULT_PACK_SIZE_BYTES,
+    private readonly syncEveryBytes = PACK_SYNC_EVERY_BYTES,
   ) {}
 
   async append(chunk: StoredChunk): Promise<ChunkLocation> {
@@ -73,6 +92,11 @@ export class PackWriter {
     try {
       await pack.file.write(header, offsetBytes);
       await pack.file.write(chunk.stored, offsetBytes + BLOB_HEADER_BYTES);
+      pack.unsyncedBytes += blobBytes;
+      if (pack.unsyncedBytes >= this.syncEveryBytes) {
+        await pack.file.handle.datasync();
+        pack.unsyncedBytes = 0;
+      }
     } catch (error) {
       throw repositoryWriteError(error, packPath(this.repoDir, pack.id));
     }
@@ -104,7 +128,7 @@ export class PackWriter {
     header.writeUInt16LE(PACK_VERSION, 8);
     header.write(id, 16, 'hex');
     await file.write(header, 0);
-    this.current = { id, file, sizeBytes: PACK_HEADER_BYTES, trailer: [] };
+    this.current = { id, file, sizeBytes: PACK_HEADER_BYTES, trailer: [], unsyncedBytes: 0 };
     return this.current;
   }
 
@@ -112,19 +136,15 @@ export class PackWriter {
     const pack = this.current;
     if (!pack) return;
     this.current = null;
-    const entries = Buffer.concat(pack.trailer);
-    const footer = Buffer.alloc(PACK_FOOTER_BYTES);
-    footer.writeUInt32LE(pack.trailer.length, 0);
-    createHash('sha256').update(entries).digest().copy(footer, 8);
-    PACK_MAGIC.copy(footer, 40);
+    const end = packTrailerBytes(pack.trailer);
     try {
-      await pack.file.write(Buffer.concat([entries, footer]), pack.sizeBytes);
+      await pack.file.write(end, pack.sizeBytes);
       await pack.file.commit();
     } catch (error) {
       await pack.file.abandon();
       throw repositoryWriteError(error, packPath(this.repoDir, pack.id));
     }
-    this.storedBytes += entries.length + footer.length + PACK_HEADER_BYTES;
+    this.storedBytes += end.length + PACK_HEADER_BYTES;
     this.sealed.push(pack.id);
   }
 }

@@ -3,12 +3,13 @@
  * (layout and ordering rules in docs/image-format.md).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LifeboatError } from '../core/errors.js';
 import { ChunkIndex } from './chunk-index.js';
 import { writeDurable } from './durable-file.js';
 import { DEFAULT_CHUNK_SIZE_BYTES, REPOSITORY_VERSION, isValidChunkSize } from './format-constants.js';
+import { openRegularFile, readExactly } from './pack-blobs.js';
 import { readPackTrailer } from './pack-reader.js';
 import { parseManifest, serializeManifest } from './snapshot-manifest.js';
 import type { Snapshot, SnapshotContent } from './snapshot-types.js';
@@ -24,6 +25,18 @@ export interface RepositoryConfig {
 const CONFIG_FILE = 'repository.json';
 const INDEX_FILE = 'index';
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+/** 2^25 entries (a 128 TiB of distinct 4 MiB chunks) and their pack table: far above any real index. */
+const MAX_INDEX_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+
+/**
+ * A directory where a first capture was killed while writing repository.json: only tmp/, holding
+ * nothing or that file's temp copy. It is no repository yet, and no one else's data either.
+ */
+export async function onlyAnInterruptedCreation(dir: string, entries: string[]): Promise<boolean> {
+  if (entries.length !== 1 || entries[0] !== 'tmp') return false;
+  const inTmp = await readdir(path.join(dir, 'tmp')).catch(() => null);
+  return inTmp !== null && inTmp.every((name) => /^repository\.json\.[0-9a-f]{12}$/.test(name));
+}
 
 function snapshotTime(iso: string): string {
   return iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -39,8 +52,15 @@ export class Repository {
   static async open(dir: string): Promise<Repository> {
     let text;
     try {
-      text = await readFile(path.join(dir, CONFIG_FILE), 'utf8');
+      const { handle, sizeBytes } = await openRegularFile(path.join(dir, CONFIG_FILE), 'repository description');
+      try {
+        // repository.json is about 200 bytes; anything big is not one, and must not be read whole.
+        text = (await readExactly(handle, Math.min(sizeBytes, 64 * 1024), 0)).toString('utf8');
+      } finally {
+        await handle.close();
+      }
     } catch (cause) {
+      if (cause instanceof LifeboatError) throw new LifeboatError('NOT_A_REPOSITORY', `${cause.message.replace(/;.*$/, '')}; the repository is damaged.`, { cause });
       const code = (cause as NodeJS.ErrnoException).code;
       throw new LifeboatError('NOT_A_REPOSITORY', code === 'ENOENT' ? `${dir} is not a Lifeboat repository (it has no ${CONFIG_FILE}); check the path.` : `${dir} cannot be read (${code ?? String(cause)}).`, { cause });
     }
@@ -67,7 +87,7 @@ export class Repository {
       throw new LifeboatError('NOT_A_REPOSITORY', `${dir} cannot be read (${error.code ?? error.message}).`, { cause: error });
     });
     if (entries !== null && entries.includes(CONFIG_FILE)) return { repository: await Repository.open(dir), created: false };
-    if (entries !== null && entries.length > 0) {
+    if (entries !== null && entries.length > 0 && !(await onlyAnInterruptedCreation(dir, entries))) {
       throw new LifeboatError('NOT_A_REPOSITORY', `${dir} already holds other files and is not a Lifeboat repository; choose an empty or new directory for a new repository.`);
     }
     await mkdir(dir, { recursive: true });
@@ -76,16 +96,26 @@ export class Repository {
     return { repository: new Repository(dir, config), created: true };
   }
 
+  get indexFile(): string {
+    return path.join(this.dir, INDEX_FILE);
+  }
+
+  /** The index, or an empty one when the repository has none yet. */
   async loadIndex(): Promise<ChunkIndex> {
-    const file = path.join(this.dir, INDEX_FILE);
-    let bytes;
+    const file = this.indexFile;
+    let opened;
     try {
-      bytes = await readFile(file);
+      opened = await openRegularFile(file, 'repository index');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ChunkIndex.empty();
       throw error;
     }
-    return ChunkIndex.parse(bytes, file);
+    try {
+      if (opened.sizeBytes > MAX_INDEX_BYTES) throw new LifeboatError('CORRUPT_IMAGE', `The repository index ${file} is ${opened.sizeBytes} bytes, more than an index can be; rebuild it with \`lifeboat repair\`.`);
+      return ChunkIndex.parse(await readExactly(opened.handle, opened.sizeBytes, 0), file);
+    } finally {
+      await opened.handle.close();
+    }
   }
 
   async writeIndex(index: ChunkIndex): Promise<void> {
@@ -144,10 +174,14 @@ export class Repository {
   }
 
   async readSnapshot(file: string): Promise<Snapshot> {
-    const { size } = await stat(file);
-    if (size > MAX_MANIFEST_BYTES) throw new LifeboatError('CORRUPT_IMAGE', `The snapshot manifest ${file} is ${size} bytes, more than a manifest can be; it is damaged.`);
-    const parsed = parseManifest(await readFile(file), file);
-    return { ...parsed, file };
+    const { handle, sizeBytes } = await openRegularFile(file, 'snapshot manifest');
+    try {
+      if (sizeBytes > MAX_MANIFEST_BYTES) throw new LifeboatError('CORRUPT_IMAGE', `The snapshot manifest ${file} is ${sizeBytes} bytes, more than a manifest can be; it is damaged.`);
+      const parsed = parseManifest(await readExactly(handle, sizeBytes, 0), file);
+      return { ...parsed, file };
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Every readable snapshot, oldest first, plus a sentence for each damaged manifest. */
@@ -166,16 +200,21 @@ export class Repository {
 
   /** A snapshot by unique id prefix, or 'latest' (the newest manifest; refused if it is damaged). */
   async findSnapshot(idOrLatest = 'latest'): Promise<Snapshot> {
+    // The newest manifest, even when damaged: silently restoring an older snapshot would surprise more than an error.
+    return this.checkedSnapshot(await this.findSnapshotFile(idOrLatest));
+  }
+
+  /** The manifest file a user's id prefix (or 'latest') names, found by file name alone, so a damaged manifest can be named too. */
+  async findSnapshotFile(idOrLatest = 'latest'): Promise<string> {
     const files = await this.snapshotFiles();
     if (files.length === 0) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `The repository ${this.dir} holds no snapshot yet; capture one first.`);
-    // The newest manifest, even when damaged: silently restoring an older snapshot would surprise more than an error.
-    if (idOrLatest === 'latest') return this.checkedSnapshot(files[files.length - 1] as string);
+    if (idOrLatest === 'latest') return files[files.length - 1] as string;
     const wanted = idOrLatest.toLowerCase();
     if (!/^[0-9a-f]{4,16}$/.test(wanted)) throw new LifeboatError('USAGE', `"${idOrLatest}" is not a snapshot id (4 to 16 hex digits, or latest).`);
     const matches = files.filter((file) => (/-([0-9a-f]{16})\.snapshot$/.exec(file)?.[1] ?? '').startsWith(wanted));
     if (matches.length === 0) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `No snapshot in ${this.dir} has an id starting with ${wanted}; list them with \`lifeboat snapshots --repo ${this.dir}\`.`);
     if (matches.length > 1) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `${matches.length} snapshots have ids starting with ${wanted}; give more digits.`);
-    return this.checkedSnapshot(matches[0] as string);
+    return matches[0] as string;
   }
 
   /** Reads a manifest and checks that its name carries its own id (a renamed or swapped file is refused). */

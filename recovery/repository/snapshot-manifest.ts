@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { LifeboatError } from '../core/errors.js';
 import { DIGEST_BYTES, MANIFEST_MAGIC, MANIFEST_VERSION, MAX_JSON_SECTION_BYTES, MAX_METADATA_SECTION_BYTES, isValidChunkSize } from './format-constants.js';
+import { badRangesProblem, parseBadRanges, SECTION_BAD_RANGES, serializeBadRanges } from './snapshot-bad-ranges.js';
 import { SNAPSHOT_SCHEMA, type SnapshotContent, type SnapshotDescription } from './snapshot-types.js';
 
 const SECTION_JSON = 1;
@@ -24,6 +25,8 @@ export function serializeManifest(content: SnapshotContent): { bytes: Buffer; id
     [SECTION_RANGES, ranges],
     [SECTION_DIGESTS, content.digests],
   ];
+  // Only --rescue captures carry section 5, so manifests of other captures stay byte-for-byte as before.
+  if (content.badRanges !== undefined) sections.push([SECTION_BAD_RANGES, serializeBadRanges(content.badRanges)]);
   const header = Buffer.alloc(HEADER_BYTES + SECTION_ENTRY_BYTES * sections.length);
   MANIFEST_MAGIC.copy(header, 0);
   header.writeUInt16LE(MANIFEST_VERSION, 8);
@@ -84,9 +87,20 @@ export function parseManifest(bytes: Buffer, file: string): SnapshotContent & { 
   if (rangeBytes.length % 16 !== 0 || digests.length % DIGEST_BYTES !== 0) throw damaged('a section has a partial record');
   const ranges = new Float64Array(rangeBytes.length / 8);
   for (let i = 0; i < ranges.length; i++) ranges[i] = Number(rangeBytes.readBigUInt64LE(i * 8));
-  const content = { description, metadataBytes: Buffer.from(metadataBytes), ranges, digests: Buffer.from(digests) };
+  const content: SnapshotContent = { description, metadataBytes: Buffer.from(metadataBytes), ranges, digests: Buffer.from(digests) };
   const problem = describeProblem(content);
   if (problem) throw damaged(problem);
+  const badSection = sections.get(SECTION_BAD_RANGES);
+  if (badSection !== undefined) {
+    const bad = parseBadRanges(badSection);
+    if ('newerVersion' in bad) throw new LifeboatError('UNSUPPORTED_FORMAT', `The snapshot ${file} lists its unreadable sectors in a version ${bad.newerVersion} section, written by a newer Lifeboat; use that version or newer.`);
+    if ('problem' in bad) throw damaged(bad.problem);
+    const rangeProblem = badRangesProblem(bad.pairs, description.extents, description.source.logicalSectorSize, description.source.sizeBytes);
+    if (rangeProblem) throw damaged(rangeProblem);
+    content.badRanges = bad.pairs;
+  }
+  const rescueProblem = describeRescueProblem(description);
+  if (rescueProblem) throw damaged(rescueProblem);
   return { ...content, id: digest.toString('hex').slice(0, 16) };
 }
 
@@ -121,6 +135,19 @@ function describeProblem({ description: d, metadataBytes, ranges, digests }: Sna
       used += count * ss;
     }
     if (used !== e.usedBytes) return `${name}'s used ranges add up to ${used} bytes, not ${String(e.usedBytes)}`;
+  }
+  return null;
+}
+
+/** The --rescue record is informational, but whoever prints it must not meet null where a list belongs. */
+function describeRescueProblem(d: SnapshotDescription): string | null {
+  const rescue: unknown = d.rescue;
+  if (rescue === undefined) return null;
+  if (rescue === null || typeof rescue !== 'object') return 'its rescue record is not a record';
+  const { passes, ranges } = rescue as { passes?: unknown; ranges?: unknown };
+  if (!Array.isArray(passes) || !Array.isArray(ranges)) return 'its rescue record has no passes or ranges';
+  for (const range of ranges as unknown[]) {
+    if (range === null || typeof range !== 'object' || !Array.isArray((range as { owners?: unknown }).owners)) return 'its rescue record has a range that is not a record';
   }
   return null;
 }

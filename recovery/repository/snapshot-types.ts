@@ -3,6 +3,7 @@
  * bulky parts (raw table bytes, used ranges, chunk digests) travel as binary sections.
  */
 import type { FilesystemInfo } from '../filesystems/filesystem-types.js';
+import type { ByteOwner } from '../filesystems/byte-owners.js';
 import type { MetadataArea, Partition, PartitionTable } from '../partitions/partition-table.js';
 
 export const SNAPSHOT_SCHEMA = 'lifeboat.snapshot/1';
@@ -65,6 +66,44 @@ export interface SnapshotDescription {
   metadataAreas: StoredMetadataArea[];
   extents: ExtentRecord[];
   totals: SnapshotTotals;
+  /** Present when the capture ran with --rescue: what could not be read, and whose it was. */
+  rescue?: RescueRecord;
+}
+
+/** One pass of a --rescue capture: the used-block pass or a retry pass with smaller reads. */
+export interface RescuePassRecord {
+  name: string;
+  /** The size reads had in this pass (pass 1: up to a chunk, joined used pieces). */
+  readSizeBytes: number;
+  reads: number;
+  failedReads: number;
+  /** Bytes this pass read that an earlier pass could not. */
+  recoveredBytes: number;
+  seconds: number;
+}
+
+/** One unreadable range as the capture explained it (the sectors themselves are in section 5). */
+export interface RescueRangeRecord {
+  firstSector: number;
+  sectorCount: number;
+  /** Index of the extent holding it. */
+  extent: number;
+  /** The partition's number, or null for a gap or a whole disk. */
+  partition: number | null;
+  /** Files and filesystem structures whose bytes these are. */
+  owners: ByteOwner[];
+  /** Why no owners could be named, or that some were left out; null when all are listed. */
+  ownersNote: string | null;
+}
+
+export interface RescueRecord {
+  badSectorCount: number;
+  badRangeCount: number;
+  passes: RescuePassRecord[];
+  /** The first ranges (at most MAX_DESCRIBED_BAD_RANGES), with their owners. */
+  ranges: RescueRangeRecord[];
+  /** Ranges in section 5 beyond those described here. */
+  rangesNotDescribed: number;
 }
 
 /** A snapshot in memory: description plus its binary sections. */
@@ -76,6 +115,11 @@ export interface SnapshotContent {
   ranges: Float64Array;
   /** 32 bytes per chunk, every extent's chunks in order. */
   digests: Buffer;
+  /**
+   * Section 5: (first sector, sector count) pairs, in the source's logical sectors from its start,
+   * that a --rescue capture could not read and stored as zeros. Absent or empty: none.
+   */
+  badRanges?: Float64Array;
 }
 
 export interface Snapshot extends SnapshotContent {

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 
 /** A scratch directory removed by cleanup(), with everything attached or mounted inside it undone first. */
 export class Scratch {
-  private readonly loops: string[] = [];
+  /** Loop devices this scratch attached, with the file each was attached to. */
+  private readonly loops: Array<{ device: string; file: string }> = [];
   private readonly mounts: string[] = [];
 
   private constructor(readonly dir: string) {}
@@ -31,7 +32,7 @@ export class Scratch {
     if (options.sectorSize) args.push('--sector-size', String(options.sectorSize));
     const { stdout } = await execa('losetup', [...args, file]);
     const device = stdout.trim();
-    this.loops.push(device);
+    this.loops.push({ device, file: path.resolve(file) });
     return device;
   }
 
@@ -54,7 +55,7 @@ export class Scratch {
   /** Detaches one loop device now (the test wants it gone mid-way). */
   async detach(device: string): Promise<void> {
     await execa('losetup', ['--detach', device]);
-    this.loops.splice(this.loops.indexOf(device), 1);
+    this.loops.splice(this.loops.findIndex((loop) => loop.device === device), 1);
   }
 
   async mount(device: string, name: string, fsType?: string): Promise<string> {
@@ -68,7 +69,12 @@ export class Scratch {
   /** Undoes everything, newest first, and keeps going past failures so nothing is left behind. */
   async cleanup(): Promise<void> {
     for (const target of this.mounts.reverse()) await execa('umount', ['--lazy', target], { reject: false });
-    for (const device of this.loops.reverse()) {
+    for (const { device, file } of this.loops.reverse()) {
+      // Tests run in parallel: if this device was freed already (a test detached it, or a killed
+      // process's autoclear did), its number may now belong to another test's file. Detach only
+      // while it still holds ours.
+      const { stdout } = await execa('losetup', ['--noheadings', '--output', 'BACK-FILE', device], { reject: false });
+      if (stdout.trim() !== file) continue;
       await execa('partx', ['--delete', device], { reject: false });
       await execa('losetup', ['--detach', device], { reject: false });
     }

@@ -225,3 +225,21 @@ export async function buildMbrGapDisk(scratch: Scratch, name: string, sizeBytes 
     ],
   );
 }
+
+/**
+ * A small GPT disk for end-to-end runs through the terminal UI: a 40 MiB FAT32 ESP and ext4 on
+ * the rest (about 86 MiB of a 128 MiB disk), both filled by populate-fs.ts.
+ */
+export async function buildSmallGptDisk(scratch: Scratch, name: string, sizeBytes = 128 * MiB): Promise<SourceDisk> {
+  const { hiddenRegions: _none, ...disk } = await buildDisk(
+    scratch,
+    name,
+    sizeBytes,
+    (file) => execa('sgdisk', ['-n', '1:2048:+40M', '-t', '1:EF00', '-c', '1:EFI system partition', '-n', '2:0:0', '-t', '2:8300', '-c', '2:Linux data', file]).then(() => undefined),
+    [
+      { number: 1, fs: 'vfat', fatBits: 32, label: 'ESP' },
+      { number: 2, fs: 'ext4', label: 'tui-data' },
+    ],
+  );
+  return disk;
+}

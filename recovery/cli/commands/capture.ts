@@ -4,6 +4,7 @@ import { withHelper } from '../../helper/helper-client.js';
 import { capture } from '../../pipeline/capture.js';
 import { extentLabel } from '../../pipeline/extents.js';
 import { cancelOnSignal } from '../cancel-on-signal.js';
+import { rangesJson, rescueLines } from '../rescue-text.js';
 import { formatDuration, jsonPrinter, textPrinter } from '../progress-printer.js';
 
 export interface CaptureCommandOptions {
@@ -16,6 +17,7 @@ export interface CaptureCommandOptions {
   sectorSize?: number;
   chunkSize?: number;
   packSize?: number;
+  rescue?: boolean;
 }
 
 /** `lifeboat capture --source DISK [--partition N] --repo DIR`: used blocks into a new snapshot. */
@@ -35,6 +37,7 @@ export async function captureCommand(options: CaptureCommandOptions): Promise<vo
         note: options.note ?? null,
         ...(options.chunkSize ? { chunkSizeBytes: options.chunkSize } : {}),
         ...(options.packSize ? { packSizeBytes: options.packSize } : {}),
+        rescue: Boolean(options.rescue),
         signal: cancel.signal,
         onProgress: (event) => printer.progress(event),
         onWarning: (sentence) => printer.warning(sentence),
@@ -46,6 +49,7 @@ export async function captureCommand(options: CaptureCommandOptions): Promise<vo
         [
           `Snapshot ${snapshot.id} of ${options.source} written to ${options.repo}${result.repositoryCreated ? ' (new repository)' : ''}.`,
           ...snapshot.description.extents.map((e) => `  ${extentLabel(e).padEnd(40)} ${formatBytes(e.usedBytes).padStart(10)} used, ${e.coverage === 'filesystem' ? 'used blocks' : e.coverage === 'header' ? 'header only' : 'copied whole'}`),
+          ...(result.rescue ? rescueLines(result.rescue, snapshot.description.extents, snapshot.description.source.logicalSectorSize) : []),
           `Read ${formatBytes(result.usedBytes)} in ${formatDuration(result.durationSeconds)} (${formatBytes(rate)}/s); added ${formatBytes(result.storedBytes)} to the repository (${(ratio * 100).toFixed(1)}% of the used bytes): ${result.newChunks} new chunks, ${result.reusedChunks} already stored.`,
         ],
         {
@@ -58,6 +62,7 @@ export async function captureCommand(options: CaptureCommandOptions): Promise<vo
           newChunks: result.newChunks,
           reusedChunks: result.reusedChunks,
           durationSeconds: result.durationSeconds,
+          ...(result.rescue ? { rescue: { ...result.rescue, badRanges: rangesJson(snapshot.badRanges) } } : {}),
         },
       );
     } finally {

@@ -3,6 +3,7 @@ import { extentLabel } from '../../pipeline/extents.js';
 import { Repository } from '../../repository/repository.js';
 import type { Snapshot } from '../../repository/snapshot-types.js';
 import { extentLines } from '../plan-text.js';
+import { rangesJson, rescueLines } from '../rescue-text.js';
 
 export const SNAPSHOTS_SCHEMA = 'lifeboat.snapshots/1';
 export const SNAPSHOT_INSPECT_SCHEMA = 'lifeboat.snapshot-inspect/1';
@@ -54,7 +55,8 @@ export async function inspectSnapshotCommand(options: { repo: string; snapshot: 
   const snapshot = await repository.findSnapshot(options.snapshot);
   const d = snapshot.description;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ...d, schema: SNAPSHOT_INSPECT_SCHEMA, snapshotSchema: d.schema, id: snapshot.id, file: snapshot.file }, null, 2)}\n`);
+    const bad = snapshot.badRanges === undefined ? {} : { badRanges: rangesJson(snapshot.badRanges) };
+    process.stdout.write(`${JSON.stringify({ ...d, ...bad, schema: SNAPSHOT_INSPECT_SCHEMA, snapshotSchema: d.schema, id: snapshot.id, file: snapshot.file }, null, 2)}\n`);
     return;
   }
   const lines = [
@@ -65,6 +67,7 @@ export async function inspectSnapshotCommand(options: { repo: string; snapshot: 
     'Extents:',
     ...extentLines(d.extents),
     ...d.extents.filter((e) => e.coverage !== 'filesystem' && e.reason).map((e) => `  ${extentLabel(e)}: ${e.reason ?? ''}`),
+    ...(d.rescue ? rescueLines(d.rescue, d.extents, d.source.logicalSectorSize) : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
