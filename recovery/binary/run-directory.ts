@@ -6,6 +6,7 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../core/process-alive.js';
 import { sha256Hex, type PayloadFile } from './runtime-payload.js';
 
 const PREFIX = 'lifeboat-run-';
@@ -39,16 +40,6 @@ export function removeAbandoned(tempDir: string): void {
     } catch {
       // Another process may be removing the same directory; it is not ours to worry about.
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

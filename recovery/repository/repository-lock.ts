@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LifeboatError } from '../core/errors.js';
+import { processAlive } from '../core/process-alive.js';
 
 export interface LockHolder {
   pid: number;
@@ -45,15 +46,6 @@ function startTicks(pid: number): number | null {
   return Number.isSafeInteger(value) ? value : null;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export type LockState =
   | { kind: 'none' }
   /** The holder runs now (or runs on another host, where we cannot tell). */
@@ -87,7 +79,7 @@ export async function readLockState(repoDir: string): Promise<LockState> {
   if (holder.host !== os.hostname()) return { kind: 'held', holder, sameHost: false };
   const boot = bootId();
   if (holder.bootId && boot && holder.bootId !== boot) return { kind: 'stale', holder, why: 'this machine has restarted since' };
-  if (!isRunning(pid)) return { kind: 'stale', holder, why: `pid ${pid} no longer runs` };
+  if (!processAlive(pid)) return { kind: 'stale', holder, why: `pid ${pid} no longer runs` };
   const ticks = startTicks(pid);
   if (holder.startTicks !== undefined && ticks !== null && holder.startTicks !== ticks) return { kind: 'stale', holder, why: `pid ${pid} is now another program` };
   return { kind: 'held', holder, sameHost: true };
