@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses as real components and independent oracles:
 # mkfs tools and checkers, partition tools, partclone, qemu-img, valgrind, and libfuse3 for the
-# failing-disk FUSE server of the --rescue tests (test/helpers/native/failing-disk.c). Needs root (or sudo).
+# failing-disk FUSE server of the --rescue tests (test/helpers/native/failing-disk.c), and the zstd
+# command `npm run bench` compares with. Needs root (or sudo).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -9,4 +10,4 @@ apt-get install -y -qq --no-install-recommends \
   build-essential e2fsprogs dosfstools exfatprogs ntfs-3g fdisk gdisk util-linux mount \
   partclone qemu-utils valgrind mtools tmux attr \
   btrfs-progs xfsprogs cryptsetup-bin lvm2 mdadm xorriso exfat-fuse \
-  fuse3 libfuse3-dev pkg-config >/dev/null
+  fuse3 libfuse3-dev pkg-config zstd >/dev/null

@@ -74,7 +74,7 @@ export function buildProgram(): Command {
     .option('--partition <n>', 'capture only this partition', positiveInt)
     .option('--level <n>', 'zstd compression level, 1-19', positiveInt, 3)
     .option('--note <text>', 'a note stored with the snapshot')
-    .option('--chunk-size <bytes>', 'chunk size of a new repository (power of two, 64 KiB-64 MiB)', positiveInt)
+    .option('--chunk-size <bytes>', 'chunk size of a new repository (power of two, 64 KiB-64 MiB; default 1 MiB)', positiveInt)
     .option('--pack-size <bytes>', 'largest pack file (default 512 MiB, below 4 GiB)', positiveInt)
     .option('--rescue', 'go on past unreadable sectors: retry them with smaller reads, store zeros for the rest and list them')
     .addOption(sectorSizeOption())

@@ -49,9 +49,9 @@ describeWith([...NEEDS], 'snapshots over time in one repository', () => {
     });
 
     // 64 KiB chunks: a changed file costs its own bytes plus at most one chunk of neighbours. The
-    // default 4 MiB chunks are captured too, for the report: there each changed file costs 4 MiB.
+    // default (1 MiB) chunks are captured too, for the report: there each changed file costs 1 MiB.
     const repo = path.join(scratch().dir, 'repo-64k');
-    const repoDefault = path.join(scratch().dir, 'repo-4m');
+    const repoDefault = path.join(scratch().dir, 'repo-default');
     const first = await capture(source, repo, 64 * KiB);
     const firstDefault = await capture(source, repoDefault);
 
@@ -75,7 +75,7 @@ describeWith([...NEEDS], 'snapshots over time in one repository', () => {
     const percent = (100 * (second['storedBytes'] as number)) / (first['storedBytes'] as number);
     const percentDefault = (100 * (secondDefault['storedBytes'] as number)) / (firstDefault['storedBytes'] as number);
     process.stdout.write(
-      `incremental: ${changed.size} of ${FILES} files changed; the second snapshot added ${((second['storedBytes'] as number) / MiB).toFixed(2)} MiB = ${percent.toFixed(2)}% of the first (${((first['storedBytes'] as number) / MiB).toFixed(1)} MiB) with 64 KiB chunks; ${percentDefault.toFixed(1)}% with the default 4 MiB chunks\n`,
+      `incremental: ${changed.size} of ${FILES} files changed; the second snapshot added ${((second['storedBytes'] as number) / MiB).toFixed(2)} MiB = ${percent.toFixed(2)}% of the first (${((first['storedBytes'] as number) / MiB).toFixed(1)} MiB) with 64 KiB chunks; ${percentDefault.toFixed(1)}% with the default 1 MiB chunks\n`,
     );
     expect(percent).toBeLessThan(5);
     expect(second['reusedChunks'] as number).toBeGreaterThan(0);
