@@ -1,12 +1,12 @@
 // Builds what the single binary carries: the app bundled into one ES module, plus the files that
-// must exist on disk at run time (the zstd addon and its loader, the CRC-32C code the worker
-// threads require by path, the native helper). The launcher unpacks them (recovery/binary/).
+// must exist on disk at run time (the zstd and CRC-32C addons with their loaders, which the
+// worker threads require by path, and the native helper). The launcher unpacks them (recovery/binary/).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 /** Packages that stay files next to the bundle, because code loads them by path at run time. */
-const EXTERNAL_PACKAGES = ['zstd-napi', 'crc-32'];
+const EXTERNAL_PACKAGES = ['zstd-napi', '@node-rs/crc32'];
 
 export async function bundleApp(root) {
   const result = await build({
@@ -52,8 +52,10 @@ export function runtimeFiles(root, target) {
     add(`node_modules/zstd-napi/dist/${name}`, `node_modules/zstd-napi/dist/${name}`);
   }
   add('node_modules/zstd-napi/build/Release/binding.node', target.zstdBinding);
-  add('node_modules/crc-32/package.json', 'node_modules/crc-32/package.json');
-  add('node_modules/crc-32/crc32c.js', 'node_modules/crc-32/crc32c.js');
+  add('node_modules/@node-rs/crc32/package.json', 'node_modules/@node-rs/crc32/package.json');
+  add('node_modules/@node-rs/crc32/index.js', 'node_modules/@node-rs/crc32/index.js');
+  // The loader tries the addon beside itself first, so the platform package is not needed.
+  add(`node_modules/@node-rs/crc32/${target.crc32cBinding.name}`, target.crc32cBinding.from);
   add(target.helper.name, target.helper.from, 0o755);
   return files;
 }

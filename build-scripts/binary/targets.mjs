@@ -13,6 +13,7 @@ export const TARGETS = {
     binaryInPackage: 'package/bin/node',
     helper: { from: 'native/build/lifeboat-helper', name: 'lifeboat-helper' },
     zstdBinding: 'node_modules/zstd-napi/build/Release/binding.node',
+    crc32cBinding: { from: 'node_modules/@node-rs/crc32-linux-x64-gnu/crc32.linux-x64-gnu.node', name: 'crc32.linux-x64-gnu.node' },
   },
   'win-x64': {
     pkgTarget: `node${NODE_VERSION}-win-x64`,
@@ -23,5 +24,7 @@ export const TARGETS = {
     // Cross-built with mingw-w64 by the Windows issue; the build says so when they are missing.
     helper: { from: 'native/build/windows/lifeboat-helper.exe', name: 'lifeboat-helper.exe' },
     zstdBinding: 'native/build/windows/zstd-napi/binding.node',
+    // npm installs only this platform's prebuilt addon; the Windows one comes from its own package.
+    crc32cBinding: { from: 'native/build/windows/crc32.win32-x64-msvc.node', name: 'crc32.win32-x64-msvc.node' },
   },
 };

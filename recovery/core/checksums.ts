@@ -1,15 +1,17 @@
 /**
  * The CRCs on-disk formats use, from well-kept libraries rather than hand-written tables:
- * CRC-32C (btrfs, XFS v5, ext4 metadata_csum) from SheetJS crc-32, and the CRC-16 ext4's
+ * CRC-32C (our packs, btrfs, XFS v5, ext4 metadata_csum) from @node-rs/crc32, native and using the
+ * CPU's CRC instruction (six times the speed of a JavaScript table, which showed in the pipeline's
+ * profiles at 13-31% of a thread), and the CRC-16 ext4's
  * uninit_bg descriptors use (reflected 0x8005, no final xor: the MODBUS model) from crc.
  * zlib's CRC-32 (GPT) comes with Node.
  */
-import CRC32C from 'crc-32/crc32c.js';
+import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 import crc16modbus from 'crc/crc16modbus';
 
 /** Standard CRC-32C (initial ~0, final inversion), as btrfs and XFS store it. */
 export function crc32c(bytes: Uint8Array): number {
-  return CRC32C.buf(bytes, 0) >>> 0;
+  return nativeCrc32c(bytes) >>> 0;
 }
 
 /**
@@ -17,8 +19,9 @@ export function crc32c(bytes: Uint8Array): number {
  * the caller supplies the running value (ext4 seeds it with its checksum seed).
  */
 export function crc32cUpdate(running: number, bytes: Uint8Array): number {
-  // crc-32's buf(data, seed) inverts the seed on entry and the result on exit; undo both.
-  return ~CRC32C.buf(bytes, ~running) >>> 0;
+  // The library continues a finished CRC (it inverts the state on entry and the result on exit);
+  // undo both to get the raw register update.
+  return ~nativeCrc32c(bytes, ~running >>> 0) >>> 0;
 }
 
 /** CRC-16 with a running value (reflected polynomial 0x8005, no final xor). */

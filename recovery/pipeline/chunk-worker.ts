@@ -33,7 +33,7 @@ export function chunkWorkerMain(load: NodeJS.Require): void {
   const setup = workerData as WorkerSetup;
   const zstd = load(setup.zstdPath) as typeof import('zstd-napi');
   const binding = load(setup.zstdBindingPath) as { getFrameContentSize(frame: Uint8Array): number | null };
-  const crc = load(setup.crcPath) as { buf(data: Uint8Array, seed?: number): number };
+  const crc = load(setup.crcPath) as { crc32c(data: Uint8Array): number };
   const known = setup.known === null ? new Uint8Array(0) : new Uint8Array(setup.known);
   const compressors = new Map<number, InstanceType<typeof zstd.Compressor>>();
   const decompressor = new zstd.Decompressor();
@@ -88,7 +88,7 @@ export function chunkWorkerMain(load: NodeJS.Require): void {
             stored = new Uint8Array(job.data);
           }
         }
-        const crc32c = stored === null ? 0 : crc.buf(stored, 0) >>> 0;
+        const crc32c = stored === null ? 0 : crc.crc32c(stored) >>> 0;
         const transfer = [job.data.buffer as ArrayBuffer, ...(stored ? [stored.buffer as ArrayBuffer] : [])];
         parentPort.postMessage({ id: job.id, kind: 'pack', digest, zero, known: !zero && skip, codec, stored, crc32c, data: job.data }, transfer);
         return;

@@ -5,7 +5,6 @@
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LifeboatError } from '../core/errors.js';
 import { chunkWorkerMain, type WorkerAnswer, type WorkerJob, type WorkerSetup } from './chunk-worker.js';
@@ -36,7 +35,7 @@ function workerSetup(known: Buffer | undefined): WorkerSetup {
   return {
     zstdPath,
     zstdBindingPath: require.resolve('zstd-napi/binding'),
-    crcPath: path.join(path.dirname(require.resolve('crc-32/crc32c.js')), 'crc32c.js'),
+    crcPath: require.resolve('@node-rs/crc32'),
     known: shared,
   };
 }
