@@ -4,12 +4,11 @@
  * that two disks can be compared by. Hard links are reported as groups of paths, never inode
  * numbers, because a restore need not keep inode numbers to be correct.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { sha256File } from './file-hash.js';
 import { withMount } from './with-mount.js';
 
 export type DigestFs = 'ext4' | 'vfat' | 'ntfs';
@@ -53,12 +52,6 @@ const TYPES: Array<[(s: import('node:fs').BigIntStats) => boolean, TreeEntry['ty
   [(s) => s.isBlockDevice(), 'block'],
   [(s) => s.isSocket(), 'socket'],
 ];
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** getfattr escapes bytes it will not print as \ooo (octal); the path bytes are UTF-8. */
 function unescapeGetfattr(text: string): string {

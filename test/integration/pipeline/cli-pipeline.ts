@@ -1,6 +1,4 @@
 /** Shared bits of the pipeline tests: running the built CLI and hashing files or devices. */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 
@@ -25,11 +23,7 @@ export function resultOf(stdout: string): Record<string, unknown> {
   return result;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+export { sha256File } from '../../helpers/file-hash.js';
 
 /** A small GPT disk: ext4 with files (partition 1) and FAT32 (partition 2), on a loop device. */
 export async function smallGptDisk(scratch: { sparseFile(n: string, s: number): Promise<string>; attachPartitioned(f: string): Promise<string>; mount(d: string, n: string): Promise<string> }, name: string, sizeBytes = 96 * MiB): Promise<{ file: string; device: string }> {

@@ -1,17 +1,13 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ListedDisk } from '../../../recovery/disks/disk-table.js';
 import { Repository } from '../../../recovery/repository/repository.js';
+import { sha256File as sha256 } from '../../helpers/file-hash.js';
 import { describeWith } from '../../helpers/requirements.js';
 import { blankImage, drive, expectFitsConsole, imageWithExt4, inspected, KEY, testBackend, type Driven, type ImageDisk } from './harness.js';
-
-async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
-}
 
 /** sfdisk's dump of an image file with its own name taken out, so two files with one table compare equal. */
 async function tableOf(file: string): Promise<string> {
