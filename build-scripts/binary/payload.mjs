@@ -61,7 +61,8 @@ export function runtimeFiles(root, target) {
 }
 
 function missingHint(from) {
-  if (from.includes('windows')) return 'the Windows helper and zstd addon are cross-built by the Windows build (docs/binary.md).';
+  if (from.endsWith('lifeboat-helper.exe')) return 'run `npm run build:native` first (it cross-builds the Windows helper with mingw-w64).';
+  if (from.includes('windows')) return 'run `npm run build:windows` first (docs/windows.md).';
   if (from.startsWith('native/')) return 'run `npm run build:native` first.';
   return 'run `npm ci` first.';
 }

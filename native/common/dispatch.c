@@ -202,6 +202,41 @@ static int op_flush(struct lb_call *call)
     return LB_OK;
 }
 
+/* lock-volumes and unlock-volumes share one shape; a platform without the
+ * entry (Linux) has nothing to lock and answers an empty list. */
+static int volumes_op(struct lb_call *call,
+                      int (*run)(const struct lb_context *, const char *, struct lb_strlist *,
+                                 struct lb_error *))
+{
+    const char *device;
+    struct lb_strlist volumes = {0};
+    if (lb_req_device(call->req, &device, &call->err) != LB_OK ||
+        (run && run(call->ctx, device, &volumes, &call->err) != LB_OK)) {
+        lb_strlist_free(&volumes);
+        return call->err.code;
+    }
+    ok_begin(call);
+    jw_object_begin(call->w);
+    jw_key(call->w, "volumes");
+    jw_array_begin(call->w);
+    for (size_t i = 0; i < volumes.count; i++)
+        jw_string(call->w, volumes.items[i]);
+    jw_array_end(call->w);
+    jw_object_end(call->w);
+    lb_strlist_free(&volumes);
+    return LB_OK;
+}
+
+static int op_lock_volumes(struct lb_call *call)
+{
+    return volumes_op(call, lb_platform.lock_volumes);
+}
+
+static int op_unlock_volumes(struct lb_call *call)
+{
+    return volumes_op(call, lb_platform.unlock_volumes);
+}
+
 static const struct {
     const char *name;
     int (*run)(struct lb_call *call);
@@ -213,6 +248,8 @@ static const struct {
     {"reread-partitions", op_reread},
     {"discard", op_discard},
     {"flush", op_flush},
+    {"lock-volumes", op_lock_volumes},
+    {"unlock-volumes", op_unlock_volumes},
 };
 
 /* ---- one line ---- */

@@ -101,6 +101,13 @@ int main(int argc, char **argv)
         }
         ctx.sysroot = sysroot;
     }
+    if (lb_platform.init) {
+        int init_rc = lb_platform.init();
+        if (init_rc != 0) {
+            free(sysroot);
+            return init_rc;
+        }
+    }
 #ifdef SIGPIPE
     /* A vanished client must surface as a write error we report, not a kill. */
     signal(SIGPIPE, SIG_IGN);

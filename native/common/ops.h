@@ -1,5 +1,5 @@
-/* The platform operation table: what native/linux/ (and later native/windows/)
- * must provide. Everything above this line (protocol, JSON, dispatch, errors)
+/* The platform operation table: what native/linux/ and native/windows/
+ * provide. Everything above this line (protocol, JSON, dispatch, errors)
  * is shared; everything below it knows one operating system.
  *
  * Every function returns LB_OK or an lb_code and, on failure, fills err with
@@ -28,7 +28,7 @@ struct lb_part_spec {
 };
 
 struct lb_reread_result {
-    const char *method; /* "blkrrpart" or "blkpg" (static) */
+    const char *method; /* "blkrrpart", "blkpg" or "update-properties" (static) */
     unsigned *added, *removed;
     size_t added_count, removed_count;
     struct lb_partition *partitions;
@@ -51,6 +51,19 @@ struct lb_platform_ops {
     int (*discard)(const struct lb_context *ctx, const char *device, uint64_t offset,
                    uint64_t length, uint64_t *discarded_bytes, struct lb_error *err);
     int (*flush)(const struct lb_context *ctx, const char *device, struct lb_error *err);
+    /* Optional (NULL: nothing to do). Runs once before the first request, for
+     * what the C library cannot set portably (binary stdin/stdout on Windows);
+     * nonzero stops the helper with that exit code. */
+    int (*init)(void);
+    /* Optional pair. lock_volumes locks and dismounts every volume of a whole
+     * disk and holds them until unlock_volumes or the helper's exit; both add
+     * the volumes they locked or released to *volumes. NULL: the platform has
+     * no volumes to lock (Linux: the client opens the disk with O_EXCL), and
+     * the request is answered with an empty list. */
+    int (*lock_volumes)(const struct lb_context *ctx, const char *device,
+                        struct lb_strlist *volumes, struct lb_error *err);
+    int (*unlock_volumes)(const struct lb_context *ctx, const char *device,
+                          struct lb_strlist *volumes, struct lb_error *err);
 };
 
 /* Defined by exactly one platform directory. */

@@ -5,7 +5,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* mingw's printf family is C99's with __USE_MINGW_ANSI_STDIO=1 (%zu, %llu),
+ * which gcc checks as gnu_printf; plain `printf` would mean msvcrt's. */
+#define LB_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
 #define LB_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define LB_PRINTF(f, a)

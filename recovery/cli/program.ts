@@ -9,6 +9,8 @@ import { repairCommand } from './commands/repair.js';
 import { cloneCommand } from './commands/clone.js';
 import { disksCommand } from './commands/disks.js';
 import { inspectCommand } from './commands/inspect.js';
+import { mediaWriteCommand } from './commands/media.js';
+import { jobCommand } from './commands/job.js';
 import { restoreCommand } from './commands/restore.js';
 import { inspectSnapshotCommand, snapshotsCommand } from './commands/snapshots.js';
 import { verifyCommand } from './commands/verify.js';
@@ -143,6 +145,34 @@ export function buildProgram(): Command {
     .allowExcessArguments(false)
     .action(async (options: { source: string; target: string; verify?: boolean; yes?: boolean; confirmTarget?: string; json?: boolean }) => {
       await cloneCommand({ ...options, verify: Boolean(options.verify), yes: Boolean(options.yes), json: Boolean(options.json) });
+    });
+
+  const media = program.command('media').description('make Lifeboat boot media').allowExcessArguments(false);
+  media
+    .command('write')
+    .description('write the live image to a USB stick (or an image file) and add an exFAT data partition behind it')
+    .requiredOption('--to <disk>', 'the disk or image file to overwrite (/dev/sdb, stick.img)')
+    .option('--image <file>', 'the live image (default: lifeboat-live.iso beside the program, in dist/, or on the live medium)')
+    .option('--no-data-partition', 'write the image only, without the exFAT data partition')
+    .option('--yes', 'do not ask; needs --confirm-target')
+    .option('--confirm-target <name>', "with --yes: the target's kernel name (sdb) or path, repeated")
+    .option('--json', 'plan, progress and result as JSON lines (lifeboat.progress/1)')
+    .allowExcessArguments(false)
+    .action(async (options: { to: string; image?: string; dataPartition: boolean; yes?: boolean; confirmTarget?: string; json?: boolean }) => {
+      await mediaWriteCommand({ ...options, yes: Boolean(options.yes), json: Boolean(options.json) });
+    });
+
+  const job = program.command('job').description("unattended jobs of the live image (docs/live-image.md)").allowExcessArguments(false);
+  job
+    .command('run')
+    .description('run a job: lifeboat commands one after the other, logged next to the image')
+    .option('--file <file>', 'a job file (lifeboat-job.txt)')
+    .option('--steps <text>', 'the job inline, steps separated by ";" (the kernel command line\'s lifeboat.job)')
+    .option('--check', 'only check the job and say what it would do')
+    .option('--outcome-file <file>', 'write what should happen next (poweroff, reboot, menu, shell) to this file')
+    .allowExcessArguments(false)
+    .action(async (options: { file?: string; steps?: string; check?: boolean; outcomeFile?: string }) => {
+      await jobCommand({ ...options, checkOnly: Boolean(options.check) });
     });
 
   program

@@ -47,7 +47,14 @@ export type ErrorCode =
   | 'GROW_FAILED'
   | 'BINARY_DAMAGED'
   | 'MOUNT_FAILED'
-  | 'UNREADABLE_SECTOR';
+  | 'UNREADABLE_SECTOR'
+  | 'MEDIA_IMAGE_MISSING'
+  | 'MEDIA_IMAGE_INVALID'
+  | 'MEDIA_NO_FREE_SLOT'
+  | 'MEDIA_FORMAT_FAILED'
+  | 'MEDIA_WRITE_MISMATCH'
+  | 'JOB_INVALID'
+  | 'JOB_FAILED';
 
 export interface LifeboatErrorDetails {
   /** The device or file the error concerns, when there is one. */

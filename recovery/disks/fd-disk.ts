@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { LifeboatError } from '../core/errors.js';
+import { AlignedIo, ShortTransferError, TransferError } from './aligned-io.js';
 import { checkRange } from './alignment.js';
 import type { Disk } from './disk.js';
 import { diskIoError } from './io-errors.js';
@@ -13,6 +14,13 @@ export interface FdDiskShape {
   writable: boolean;
   /** How to discard a range, when the device can. */
   discardRange?: (offsetBytes: number, lengthBytes: number) => Promise<void>;
+  /**
+   * Route every read and write through whole sectors of sector-aligned memory (aligned-io.ts):
+   * Windows disk devices need it, Linux devices and image files do not.
+   */
+  alignedIo?: boolean;
+  /** Runs after the handle is closed (Windows: give back the volumes locked for writing). */
+  afterClose?: () => Promise<void>;
 }
 
 /** Positional I/O over an open file handle, shared by block devices and image files. */
@@ -26,6 +34,8 @@ export class FdDisk implements Disk {
   readonly canDiscard: boolean;
   private handle: FileHandle | null;
   private readonly discardRange: FdDiskShape['discardRange'];
+  private readonly aligned: AlignedIo | null;
+  private readonly afterClose: FdDiskShape['afterClose'];
 
   constructor(handle: FileHandle, shape: FdDiskShape) {
     this.handle = handle;
@@ -37,11 +47,14 @@ export class FdDisk implements Disk {
     this.writable = shape.writable;
     this.discardRange = shape.discardRange;
     this.canDiscard = shape.writable && shape.discardRange !== undefined;
+    this.aligned = shape.alignedIo ? new AlignedIo(handle, shape.logicalSectorSize) : null;
+    this.afterClose = shape.afterClose;
   }
 
   async readAt(offsetBytes: number, lengthBytes: number): Promise<Buffer> {
     checkRange(this, offsetBytes, lengthBytes);
     const handle = this.open();
+    if (this.aligned) return this.alignedIo('read', offsetBytes, () => this.aligned!.readAt(offsetBytes, lengthBytes));
     const buffer = Buffer.allocUnsafe(lengthBytes);
     let done = 0;
     while (done < lengthBytes) {
@@ -65,6 +78,7 @@ export class FdDisk implements Disk {
     if (!this.writable) throw new LifeboatError('READ_ONLY', `${this.path} was opened read-only; it cannot be written.`, { details: { device: this.path } });
     checkRange(this, offsetBytes, data.byteLength);
     const handle = this.open();
+    if (this.aligned) return this.alignedIo('write', offsetBytes, () => this.aligned!.writeAt(offsetBytes, data));
     let done = 0;
     while (done < data.byteLength) {
       try {
@@ -95,7 +109,27 @@ export class FdDisk implements Disk {
   async close(): Promise<void> {
     const handle = this.handle;
     this.handle = null;
-    await handle?.close();
+    if (!handle) return;
+    try {
+      await handle.close();
+    } finally {
+      await this.afterClose?.();
+    }
+  }
+
+  /** Runs one aligned transfer, giving its failures the same words as the direct path's. */
+  private async alignedIo<T>(action: 'read' | 'write', offsetBytes: number, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (cause) {
+      if (cause instanceof ShortTransferError) {
+        throw new LifeboatError('IO_ERROR', `${this.path} ended early at byte ${cause.positionBytes}: it is shorter than it said (${this.sizeBytes} bytes).`, {
+          details: { device: this.path, offsetBytes: cause.positionBytes },
+        });
+      }
+      if (cause instanceof TransferError) throw diskIoError(cause.cause, this.path, action, cause.positionBytes, this.logicalSectorSize);
+      throw diskIoError(cause, this.path, action, offsetBytes, this.logicalSectorSize);
+    }
   }
 
   private open(): FileHandle {

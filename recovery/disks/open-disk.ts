@@ -15,6 +15,8 @@ const DEFAULT_IMAGE_SECTOR_SIZE = 512;
  */
 export async function openDisk(path: string, helper: HelperClient, options: OpenDiskOptions = {}): Promise<Disk> {
   const writable = options.writable ?? false;
+  // Windows: stat() of a disk device fails or calls it something else, so its name says what it is.
+  if (process.platform === 'win32' && isWindowsDevicePath(path)) return openWindowsDevice(path, helper, options);
   let info;
   try {
     info = await stat(path);
@@ -69,5 +71,51 @@ export async function openImageFile(path: string, options: OpenDiskOptions = {})
     logicalSectorSize: sectorSize,
     physicalSectorSize: sectorSize,
     writable,
+  });
+}
+
+/** `\\.\PhysicalDriveN` (a disk) or `\\?\GLOBALROOT\Device\HarddiskN\PartitionM` (a partition), as the helper names them. */
+export function isWindowsDevicePath(path: string): boolean {
+  return /^\\\\\.\\PhysicalDrive\d+$/i.test(path) || /^\\\\\?\\GLOBALROOT\\Device\\Harddisk\d+\\Partition\d+$/i.test(path);
+}
+
+/** What opening a Windows device needs of the helper. */
+export type WindowsDeviceHelper = Pick<HelperClient, 'info' | 'lockVolumes' | 'unlockVolumes' | 'discard'>;
+
+/**
+ * Opens a Windows disk or partition device. Geometry comes from the helper. For writing, every
+ * volume on the disk is first locked and dismounted by the helper (Windows refuses writes under a
+ * mounted volume, and a lock fails while a program has files open there, which is our "in use"),
+ * and given back when the Disk closes. Raw devices are uncached, so all I/O goes through whole
+ * sectors of aligned memory.
+ */
+export async function openWindowsDevice(path: string, helper: WindowsDeviceHelper, options: OpenDiskOptions = {}): Promise<Disk> {
+  const writable = options.writable ?? false;
+  const { disk, partition } = await helper.info(path);
+  if (writable) await helper.lockVolumes(disk.path);
+  const unlock = writable ? () => helper.unlockVolumes(disk.path).then(() => undefined) : undefined;
+  let handle;
+  try {
+    handle = await open(path, writable ? 'r+' : 'r');
+  } catch (cause) {
+    await unlock?.();
+    throw diskIoError(cause, path, writable ? 'open for writing' : 'open');
+  }
+  const target = partition ?? disk;
+  return new FdDisk(handle, {
+    path,
+    kind: 'block-device',
+    sizeBytes: target.sizeBytes,
+    logicalSectorSize: disk.logicalSectorSize,
+    physicalSectorSize: disk.physicalSectorSize,
+    writable,
+    alignedIo: true,
+    ...(unlock ? { afterClose: unlock } : {}),
+    ...(disk.discardMaxBytes > 0
+      ? {
+          discardRange: (offsetBytes: number, lengthBytes: number) =>
+            helper.discard(disk.path, (partition?.startBytes ?? 0) + offsetBytes, lengthBytes).then(() => undefined),
+        }
+      : {}),
   });
 }

@@ -10,7 +10,7 @@ import type { HelperClient } from '../helper/helper-client.js';
 import type { HelperDisk, HelperPartition } from '../helper/protocol.js';
 import type { Disk } from './disk.js';
 import { diskIoError } from './io-errors.js';
-import { openDisk, openImageFile } from './open-disk.js';
+import { isWindowsDevicePath, openDisk, openImageFile } from './open-disk.js';
 
 export interface OpenedDisk {
   disk: Disk;
@@ -27,12 +27,14 @@ export interface OpenOptions {
   sectorSize?: number;
 }
 
-function deviceNumbers(dev: number): { major: number; minor: number } {
+export function deviceNumbers(dev: number): { major: number; minor: number } {
   const big = BigInt(dev);
   return { major: Number(((big >> 8n) & 0xfffn) | ((big >> 32n) & ~0xfffn)), minor: Number((big & 0xffn) | ((big >> 12n) & ~0xffn)) };
 }
 
 async function isFile(target: string): Promise<boolean> {
+  // stat() of a Windows disk device fails or misnames it; its name is what says it is a device.
+  if (process.platform === 'win32' && isWindowsDevicePath(target)) return false;
   try {
     return (await stat(target)).isFile();
   } catch (cause) {
@@ -70,7 +72,7 @@ export interface TargetRules {
 }
 
 /** Why `target` may not be written, as a sentence, or null. */
-export async function targetRefusal(target: string, facts: Pick<OpenedDisk, 'helperDisk' | 'partition'>, rules: TargetRules): Promise<string | null> {
+export async function targetRefusal(target: string, facts: Pick<OpenedDisk, 'helperDisk' | 'partition'>, rules: TargetRules, platform: NodeJS.Platform = process.platform): Promise<string | null> {
   const { helperDisk, partition } = facts;
   if (rules.source && path.resolve(rules.source.disk.path) === path.resolve(target)) return `${target} is the source itself.`;
   if (rules.source?.helperDisk && helperDisk && rules.source.helperDisk.path === helperDisk.path) return `${target} is on the source disk ${helperDisk.path}.`;
@@ -81,14 +83,21 @@ export async function targetRefusal(target: string, facts: Pick<OpenedDisk, 'hel
   if (helperDisk.isSystem) return `${helperDisk.path} holds the running system.`;
   if (helperDisk.isBootMedium) return `${helperDisk.path} is the medium Lifeboat booted from.`;
   // Before the mount rule: the disk holding the repository is always mounted, and this says more.
-  if (rules.repoDir) {
+  if (rules.repoDir && platform === 'win32') {
+    // Windows has no device numbers: the repository's drive letter or folder names its volume.
+    const repo = path.win32.resolve(rules.repoDir).toLowerCase();
+    const owners = partition ? [partition] : helperDisk.partitions;
+    if (owners.some((p) => p.mountpoints.some((m) => repo.startsWith(m.toLowerCase())))) return `${target} holds the repository ${rules.repoDir}.`;
+  } else if (rules.repoDir) {
     const { major, minor } = deviceNumbers((await stat(rules.repoDir)).dev);
     const owners = [helperDisk, ...helperDisk.partitions].filter((d) => d.major === major && d.minor === minor);
     const inside = owners.some((owner) => !partition || owner === helperDisk || owner.path === partition.path);
     if (inside) return `${target} holds the repository ${rules.repoDir}.`;
   }
   const mounts = mountsOf(facts);
-  if (mounts.length > 0) return `${target} has mounted filesystems (${mounts.join(', ')}); unmount them first.`;
+  // On Windows every disk's volumes get drive letters (WinPE mounts the internal disks as C:, D:);
+  // opening the target locks and dismounts them, and a volume in use makes that fail with BUSY.
+  if (mounts.length > 0 && platform !== 'win32') return `${target} has mounted filesystems (${mounts.join(', ')}); unmount them first.`;
   const holders = partition ? partition.holders : [...helperDisk.holders, ...helperDisk.partitions.flatMap((p) => p.holders)];
   if (holders.length > 0) return `${target} is in use by ${holders.join(', ')} (LVM, RAID or encryption); stop that first.`;
   return null;

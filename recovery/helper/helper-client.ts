@@ -11,6 +11,7 @@ import type {
   PartitionExtent,
   RereadResult,
   VersionResult,
+  VolumesResult,
 } from './protocol.js';
 
 export interface HelperOptions {
@@ -86,6 +87,19 @@ export class HelperClient {
 
   flush(device: string): Promise<void> {
     return this.request('flush', { device }).then(() => undefined);
+  }
+
+  /**
+   * Locks and dismounts every volume of a whole disk (Windows) and keeps them so until
+   * unlockVolumes() or the helper's exit. Resolves to the volumes held; empty on Linux.
+   */
+  lockVolumes(device: string): Promise<string[]> {
+    return this.request<VolumesResult>('lock-volumes', { device }).then((r) => r.volumes);
+  }
+
+  /** Gives back the volumes lockVolumes() took on this disk; resolves to those released. */
+  unlockVolumes(device: string): Promise<string[]> {
+    return this.request<VolumesResult>('unlock-volumes', { device }).then((r) => r.volumes);
   }
 
   /** Sends a raw line; for tests of the helper's own input handling. */

@@ -3,14 +3,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LifeboatError } from '../core/errors.js';
 
-const HELPER_NAME = process.platform === 'win32' ? 'lifeboat-helper.exe' : 'lifeboat-helper';
+/** Where `npm run build:native` puts the helper for a platform, relative to native/build. */
+export function helperBuildPath(platform: NodeJS.Platform = process.platform): string[] {
+  return platform === 'win32' ? ['windows', 'lifeboat-helper.exe'] : ['lifeboat-helper'];
+}
 
 /**
  * Finds the native helper executable. `LIFEBOAT_HELPER` wins (the single binary sets it after
  * extracting its embedded copy); otherwise the one `npm ci` built in the checkout, found by walking
  * up from this module so it works both from sources (tests) and from build/.
  */
-export function locateHelper(env: NodeJS.ProcessEnv = process.env): string {
+export function locateHelper(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   const fromEnv = env['LIFEBOAT_HELPER'];
   if (fromEnv) {
     if (existsSync(fromEnv)) return fromEnv;
@@ -18,7 +21,7 @@ export function locateHelper(env: NodeJS.ProcessEnv = process.env): string {
   }
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = path.join(dir, 'native', 'build', HELPER_NAME);
+    const candidate = path.join(dir, 'native', 'build', ...helperBuildPath(platform));
     if (existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
     if (parent === dir) break;

@@ -83,10 +83,20 @@ export interface InfoResult {
 }
 
 export interface RereadResult {
-  method: 'blkrrpart' | 'blkpg';
+  /** Linux: BLKRRPART, or BLKPG when the kernel needed telling; Windows: IOCTL_DISK_UPDATE_PROPERTIES. */
+  method: 'blkrrpart' | 'blkpg' | 'update-properties';
   added: number[];
   removed: number[];
   partitions: HelperPartition[];
+}
+
+/**
+ * The answer of lock-volumes and unlock-volumes: the volumes (`\\?\Volume{...}\`) the helper now
+ * holds locked and dismounted, or has just released. Always empty on Linux, where the client
+ * opens the disk with O_EXCL instead.
+ */
+export interface VolumesResult {
+  volumes: string[];
 }
 
 export interface CodeEntry {

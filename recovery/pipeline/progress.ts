@@ -2,7 +2,7 @@
  * The typed progress model every pipeline emits. The CLI's text and JSON printers consume it now,
  * the TUI later; none of them sees anything else of the engine's inner workings.
  */
-export type Operation = 'capture' | 'restore' | 'verify' | 'clone' | 'check' | 'repair' | 'prune';
+export type Operation = 'capture' | 'restore' | 'verify' | 'clone' | 'check' | 'repair' | 'prune' | 'media';
 
 export type Phase =
   /** Reading partition tables and filesystems, planning. */
@@ -25,6 +25,8 @@ export type Phase =
   | 'readback'
   /** Restore --grow-last: growing the last partition's filesystem and checking it. */
   | 'grow'
+  /** Media write: making the data partition's filesystem. */
+  | 'format'
   | 'done';
 
 export interface ProgressItem {

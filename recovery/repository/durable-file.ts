@@ -9,6 +9,9 @@ import path from 'node:path';
 import { LifeboatError } from '../core/errors.js';
 
 export async function fsyncDirectory(dir: string): Promise<void> {
+  // Windows cannot open a directory as a file (Node gets EISDIR or EPERM), and NTFS journals the
+  // rename itself: there is nothing to flush there.
+  if (process.platform === 'win32') return;
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

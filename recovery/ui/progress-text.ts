@@ -2,7 +2,7 @@
 import type { Operation, Phase, ProgressEvent } from '../pipeline/progress.js';
 import type { Glyphs } from './glyphs.js';
 
-const ORDER: Phase[] = ['analyze', 'precheck', 'clear', 'discard', 'data', 'rescue', 'table', 'flush', 'readback', 'grow', 'done'];
+const ORDER: Phase[] = ['analyze', 'precheck', 'clear', 'format', 'discard', 'data', 'rescue', 'table', 'flush', 'readback', 'grow', 'done'];
 
 export function bar(fraction: number, width: number, glyphs: Glyphs): string {
   const clamped = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
@@ -61,6 +61,8 @@ export function phaseWords(operation: Operation, phase: Phase): string {
       return 'Retrying unreadable areas with smaller reads';
     case 'grow':
       return 'Growing the last partition and checking it';
+    case 'format':
+      return 'Making the data partition\'s filesystem';
     case 'done':
       return 'Finishing';
   }

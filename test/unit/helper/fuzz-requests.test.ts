@@ -18,6 +18,7 @@ const TEMPLATES = [
   '{"id": 5, "op": "reread-partitions", "device": "/dev/sda", "partitions": [{"number": 1, "startBytes": 1048576, "sizeBytes": 1048576}]}',
   '{"id": "x\\u00e9\\ud83d\\ude00", "op": "flush", "device": "/dev/nvme0n1", "extra": [null, true, false, {"a": [1, 2, {}]}]}',
   '{"id": 7, "op": "codes"}',
+  '{"id": 8, "op": "lock-volumes", "device": "/dev/sdb"}',
 ];
 
 

@@ -38,6 +38,17 @@ describe('the helper enumerates captured sysfs trees without root', () => {
     });
   });
 
+  it('lock-volumes and unlock-volumes have nothing to do on Linux and answer an empty list', async () => {
+    const root = path.join(FIXTURES, trees[0]!);
+    await withHelper({ sysroot: root }, async (helper) => {
+      const [first] = await helper.listDisks();
+      expect(await helper.lockVolumes(first!.path)).toEqual([]);
+      expect(await helper.unlockVolumes(first!.path)).toEqual([]);
+      await expect(helper.sendRaw('{"id": 1, "op": "lock-volumes"}')).rejects.toMatchObject({ code: 'HELPER_BAD_REQUEST' });
+      await expect(helper.sendRaw('{"id": 2, "op": "unlock-volumes", "device": 7}')).rejects.toMatchObject({ code: 'HELPER_BAD_REQUEST' });
+    });
+  });
+
   it('a sysroot with no /sys is SYSTEM_DATA_UNREADABLE, not a crash', async () => {
     await withHelper({ sysroot: path.join(FIXTURES, 'no-such-tree') }, async (helper) => {
       await expect(helper.listDisks()).rejects.toMatchObject({ code: 'SYSTEM_DATA_UNREADABLE' });

@@ -1,0 +1,116 @@
+/**
+ * A virtual PC for the live image's boot tests: qemu-system-x86_64 under software emulation
+ * (KVM is not reliable on our machines), BIOS (SeaBIOS) or UEFI (OVMF), with the serial port
+ * piped to the test so it can read what the machine prints and type on its console.
+ */
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+
+export type Firmware = 'bios' | 'uefi';
+
+export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+
+export interface MachineDisk {
+  file: string;
+  readOnly?: boolean;
+  /** virtio (default: /dev/vdX in the guest) or a USB stick (usb-storage: /dev/sdX). */
+  bus?: 'virtio' | 'usb';
+}
+
+export interface MachineOptions {
+  firmware: Firmware;
+  /** Boot from this ISO as a CD, or from the first disk when absent. */
+  cdrom?: string;
+  disks: MachineDisk[];
+  /** A directory for the UEFI variable store copy. */
+  workDir: string;
+  memoryMiB?: number;
+}
+
+export class Machine {
+  private output = '';
+  private readonly waiters: Array<() => void> = [];
+  readonly startedMs = Date.now();
+
+  private constructor(private readonly child: ResultPromise<{ reject: false; buffer: false }>) {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('latin1');
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('latin1');
+    });
+  }
+
+  static async start(options: MachineOptions): Promise<Machine> {
+    const args = ['-machine', 'q35', '-accel', 'tcg', '-smp', '2', '-m', String(options.memoryMiB ?? 2048), '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-nic', 'none'];
+    if (options.firmware === 'uefi') {
+      const vars = path.join(options.workDir, 'OVMF_VARS.fd');
+      await copyFile(OVMF_VARS, vars);
+      args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`, '-drive', `if=pflash,format=raw,unit=1,file=${vars}`);
+    }
+    if (options.disks.some((disk) => disk.bus === 'usb')) args.push('-device', 'qemu-xhci,id=xhci');
+    for (const [i, disk] of options.disks.entries()) {
+      const drive = `file=${disk.file},format=raw,if=none,id=d${i},cache=unsafe${disk.readOnly ? ',readonly=on' : ''}`;
+      args.push('-drive', drive, '-device', disk.bus === 'usb' ? `usb-storage,bus=xhci.0,drive=d${i},bootindex=${i}` : `virtio-blk-pci,drive=d${i},serial=LB-DISK-${i}${options.cdrom ? '' : `,bootindex=${i}`}`);
+    }
+    if (options.cdrom) args.push('-drive', `file=${options.cdrom},format=raw,if=none,id=cd,readonly=on,media=cdrom`, '-device', 'ide-cd,drive=cd,bootindex=0');
+    const child = execa('qemu-system-x86_64', args, { reject: false, buffer: false, stdin: 'pipe' });
+    return new Machine(child);
+  }
+
+  /** Everything the serial console printed so far (escape sequences included). */
+  get serial(): string {
+    return this.output;
+  }
+
+  /** Waits until the serial output, from `fromIndex` on, matches; throws with the tail on timeout. */
+  async waitFor(pattern: RegExp, timeoutMs: number, fromIndex = 0): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = pattern.exec(this.output.slice(fromIndex));
+      if (found) return fromIndex + found.index + found[0].length;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.child.exitCode !== null) {
+        throw new Error(`The virtual machine did not print ${String(pattern)} within ${timeoutMs} ms${this.child.exitCode !== null ? ' (it exited)' : ''}. Serial tail:\n${visible(this.output.slice(-3000))}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 1000));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Types on the serial console. */
+  type(text: string): void {
+    this.child.stdin?.write(text);
+  }
+
+  /** Waits for the machine to power itself off; throws on timeout. */
+  async waitForPowerOff(timeoutMs: number): Promise<void> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const result = await this.child;
+    clearTimeout(timer);
+    if (result.signal === 'SIGKILL') {
+      // An unattended job's own output says best why the machine stayed on.
+      const job = this.output.indexOf('unattended job');
+      const shown = job >= 0 ? this.output.slice(job, job + 6000) : this.output.slice(-4000);
+      throw new Error(`The virtual machine was still running after ${timeoutMs} ms. Serial output:\n${visible(shown)}`);
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    await this.child;
+  }
+}
+
+/** Serial output with the terminal's escape sequences removed, for error messages. */
+export function visible(text: string): string {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+}
