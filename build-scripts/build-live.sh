@@ -13,7 +13,7 @@ binary=dist/lifeboat-linux-x64
 # tests then skip with the same reason. CI has them (install-test-deps.sh) and must build.
 if_possible=0
 [[ ${1:-} == --if-possible && ${CI:-} != true ]] && if_possible=1
-export PATH=$PATH:/usr/sbin:/sbin
+export PATH=$PWD/node_modules/.bin:$PATH:/usr/sbin:/sbin   # the project's Node 22 first
 for tool in apt-get apt-cache dpkg-deb depmod readelf cpio zstd grub-mkimage xorriso mcopy mkfs.fat; do
   command -v "$tool" >/dev/null && continue
   echo "build-live: $tool is missing, so $out was not built; build-scripts/install-test-deps.sh installs everything the build needs." >&2

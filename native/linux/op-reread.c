@@ -228,9 +228,13 @@ static int change(int fd, const struct lb_disk *before, const struct lb_part_spe
     bool rescanned = ioctl(fd, BLKRRPART) == 0;
     int e = errno;
     *used_blkpg = false;
-    if (!rescanned && (e != EINVAL || !specs)) {
+    if (!rescanned && ((e != EINVAL && e != EBUSY) || !specs)) {
         /* EINVAL: the kernel does not scan this device (a loop device without
-         * partscan, for one). With a list, BLKPG could still do the job. */
+         * partscan, for one). EBUSY: someone holds the disk open exclusively;
+         * nothing on it is mounted or held (checked above), so that is our own
+         * client, which keeps the target open with O_EXCL while it restores
+         * (Debian's 6.1 kernel refuses BLKRRPART then; newer ones do not).
+         * With a list, BLKPG can still do the job partition by partition. */
         if (e == EINVAL)
             return lb_fail(err, LB_UNSUPPORTED, e, shown,
                            "The kernel cannot re-read the partition table of %s by itself; send the partition list so the helper can set the partitions directly.",

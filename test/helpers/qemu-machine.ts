@@ -27,25 +27,33 @@ export interface MachineOptions {
   /** A directory for the UEFI variable store copy. */
   workDir: string;
   memoryMiB?: number;
+  /** Software emulation (default: the only one that is reliable here) or KVM, for information. */
+  accel?: 'tcg' | 'kvm';
 }
 
 export class Machine {
   private output = '';
   private readonly waiters: Array<() => void> = [];
+  /** When each piece of serial output arrived: its end offset in `output` and ms since start. */
+  private readonly arrivals: Array<{ end: number; atMs: number }> = [];
   readonly startedMs = Date.now();
 
   private constructor(private readonly child: ResultPromise<{ reject: false; buffer: false }>) {
     child.stdout?.on('data', (chunk: Buffer) => {
       this.output += chunk.toString('latin1');
+      this.arrivals.push({ end: this.output.length, atMs: Date.now() - this.startedMs });
       for (const wake of this.waiters.splice(0)) wake();
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       this.output += chunk.toString('latin1');
+      this.arrivals.push({ end: this.output.length, atMs: Date.now() - this.startedMs });
     });
   }
 
   static async start(options: MachineOptions): Promise<Machine> {
-    const args = ['-machine', 'q35', '-accel', 'tcg', '-smp', '2', '-m', String(options.memoryMiB ?? 2048), '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-nic', 'none'];
+    const accel = options.accel ?? 'tcg';
+    // KVM with QEMU's default CPU model warns about features the host lacks: pass the host's own.
+    const args = ['-machine', 'q35', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []), '-smp', '2', '-m', String(options.memoryMiB ?? 2048), '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-nic', 'none'];
     if (options.firmware === 'uefi') {
       const vars = path.join(options.workDir, 'OVMF_VARS.fd');
       await copyFile(OVMF_VARS, vars);
@@ -84,6 +92,46 @@ export class Machine {
         });
       });
     }
+  }
+
+  /**
+   * Waits until the serial output from `fromIndex` on, with escape sequences removed, matches: for
+   * text on a screen the terminal UI draws, where colours and cursor moves cut into the raw bytes.
+   * Returns the length of the output at that moment, to wait from for what comes next.
+   */
+  async waitForText(pattern: RegExp, timeoutMs: number, fromIndex = 0): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (pattern.test(visible(this.output.slice(fromIndex)))) return this.output.length;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.exit !== null) {
+        throw new Error(`The virtual machine did not show ${String(pattern)} within ${timeoutMs} ms${this.exit !== null ? ' (it exited)' : ''}. Serial output since the last step:\n${visible(this.output.slice(Math.max(fromIndex, this.output.length - 4000)))}`);
+      }
+      await this.nextOutput(left);
+    }
+  }
+
+  /** Milliseconds from the start to when the raw serial output first matched, or null if it has not. */
+  seenAtMs(pattern: RegExp): number | null {
+    const found = pattern.exec(this.output);
+    if (!found) return null;
+    const end = found.index + found[0].length;
+    return this.arrivals.find((arrival) => arrival.end >= end)?.atMs ?? null;
+  }
+
+  /** Whether QEMU has exited, and how. */
+  get exit(): { code: number | null; signal: string | null } | null {
+    return this.child.exitCode === null && this.child.signalCode === null ? null : { code: this.child.exitCode, signal: this.child.signalCode };
+  }
+
+  private nextOutput(maxMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(maxMs, 1000));
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Types on the serial console. */

@@ -1,0 +1,78 @@
+/**
+ * Running a job: each step is this same Lifeboat started again, its output shown and logged next
+ * to the image, the first failure ending the job with the failure action. Real child processes,
+ * real image files, no mocks.
+ */
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseJobFile } from '../../../recovery/live/job-file.js';
+import { logDirectory, logFileName } from '../../../recovery/live/job-log.js';
+import { runJob } from '../../../recovery/live/run-job.js';
+
+const MAIN = path.resolve(import.meta.dirname, '../../../build/recovery/cli/main.js');
+
+describe('the job log', () => {
+  it('goes beside the first repository a step names, else beside the job file', () => {
+    expect(logDirectory(parseJobFile('disks\ncapture --source a --repo images/pc1\n'), '/data', '/data/job.txt')).toBe('/data/images');
+    expect(logDirectory(parseJobFile('check --repo=/mnt/share/pc9\n'), '/data', undefined)).toBe('/mnt/share');
+    expect(logDirectory(parseJobFile('disks\n'), '/data', '/data/jobs/lifeboat-job.txt')).toBe('/data/jobs');
+  });
+
+  it('is named by the local time it started', () => {
+    expect(logFileName(new Date(2026, 10, 22, 9, 3, 7))).toBe('lifeboat-job-20261122-090307.log');
+  });
+});
+
+describe('running a job', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-job-'));
+    await writeFile(path.join(dir, 'source.img'), Buffer.alloc(4 << 20, 7));
+    await writeFile(path.join(dir, 'target.img'), '');
+    await truncate(path.join(dir, 'target.img'), 4 << 20);
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function run(text: string) {
+    const shown: string[] = [];
+    // From a checkout the steps run as `node build/.../main.js`: argv[1] must be the entry script.
+    const argv1 = process.argv[1];
+    process.argv[1] = MAIN;
+    try {
+      return { result: await runJob({ job: parseJobFile(text), cwd: dir, source: 'test', show: (t) => shown.push(t) }), shown: shown.join('') };
+    } finally {
+      process.argv[1] = argv1!;
+    }
+  }
+
+  it('runs capture then restore, logs both next to the image and asks for the then-action', async () => {
+    const { result, shown } = await run('capture --source source.img --repo images/pc1\nrestore --repo images/pc1 --target target.img --yes --confirm-target target.img\nthen poweroff\n');
+    expect(result.ok).toBe(true);
+    expect(result.action).toBe('poweroff');
+    expect(result.steps.map((step) => step.exitCode)).toEqual([0, 0]);
+    expect(path.dirname(result.logPath)).toBe(path.join(dir, 'images'));
+    const log = await readFile(result.logPath, 'utf8');
+    expect(log).toBe(shown);
+    expect(log).toMatch(/== step 1\/2 \(line 1\): lifeboat capture --source source\.img --repo images\/pc1\n/);
+    expect(log).toMatch(/Snapshot [0-9a-f]{16} of source\.img written/);
+    expect(log).toMatch(/== step 2 succeeded/);
+    expect(await readFile(path.join(dir, 'target.img'))).toEqual(await readFile(path.join(dir, 'source.img')));
+  }, 60_000);
+
+  it('stops at the first failing step, runs nothing after it and asks for the failure action', async () => {
+    const { result } = await run('capture --source missing.img --repo images/pc1\nrestore --repo images/pc1 --target target.img --yes --confirm-target target.img\nthen poweroff\non-failure reboot\n');
+    expect(result.ok).toBe(false);
+    expect(result.action).toBe('reboot');
+    expect(result.steps).toHaveLength(1);
+    expect(result.steps[0]!.exitCode).not.toBe(0);
+    const log = await readFile(result.logPath, 'utf8');
+    expect(log).toMatch(/missing\.img/);
+    expect(log).toMatch(/== step 1 FAILED \(exit code \d+\)/);
+    expect(log).toMatch(/Job stopped at a failed step .*; next: reboot\./);
+    expect(await readFile(path.join(dir, 'target.img'))).toEqual(Buffer.alloc(4 << 20));
+  }, 60_000);
+});
