@@ -169,7 +169,7 @@ export function buildProgram(): Command {
     .option('--file <file>', 'a job file (lifeboat-job.txt)')
     .option('--steps <text>', 'the job inline, steps separated by ";" (the kernel command line\'s lifeboat.job)')
     .option('--check', 'only check the job and say what it would do')
-    .option('--outcome-file <file>', 'write what should happen next (poweroff, reboot, menu, shell) to this file')
+    .option('--outcome-file <file>', 'write what should happen next (poweroff, reboot, menu, shell), ok or failed, and the log\'s path to this file')
     .allowExcessArguments(false)
     .action(async (options: { file?: string; steps?: string; check?: boolean; outcomeFile?: string }) => {
       await jobCommand({ ...options, checkOnly: Boolean(options.check) });

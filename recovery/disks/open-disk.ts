@@ -1,9 +1,10 @@
 import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { LifeboatError } from '../core/errors.js';
 import type { HelperClient } from '../helper/helper-client.js';
+import type { HelperDisk, HelperPartition } from '../helper/protocol.js';
 import type { Disk, OpenDiskOptions } from './disk.js';
-import { FdDisk } from './fd-disk.js';
+import { FdDisk, type FdDiskShape } from './fd-disk.js';
 import { diskIoError } from './io-errors.js';
 
 const DEFAULT_IMAGE_SECTOR_SIZE = 512;
@@ -35,15 +36,28 @@ export async function openDisk(path: string, helper: HelperClient, options: Open
   } catch (cause) {
     throw diskIoError(cause, path, writable ? 'open for writing' : 'open');
   }
-  const target = partition ?? disk;
+  return deviceDisk(handle, path, helper, disk, partition, { writable });
+}
+
+/**
+ * A Disk over an open disk or partition device: its size from the helper, and discards sent to the
+ * whole disk (the kernel and Windows discard only there) with disk-relative offsets.
+ */
+function deviceDisk(
+  handle: FileHandle,
+  path: string,
+  helper: Pick<HelperClient, 'discard'>,
+  disk: HelperDisk,
+  partition: HelperPartition | undefined,
+  extra: Pick<FdDiskShape, 'writable' | 'alignedIo' | 'afterClose'>,
+): Disk {
   return new FdDisk(handle, {
     path,
     kind: 'block-device',
-    sizeBytes: target.sizeBytes,
+    sizeBytes: (partition ?? disk).sizeBytes,
     logicalSectorSize: disk.logicalSectorSize,
     physicalSectorSize: disk.physicalSectorSize,
-    writable,
-    // The kernel discards only on the whole disk device, with disk-relative offsets.
+    ...extra,
     ...(disk.discardMaxBytes > 0
       ? {
           discardRange: (offsetBytes: number, lengthBytes: number) =>
@@ -101,21 +115,5 @@ export async function openWindowsDevice(path: string, helper: WindowsDeviceHelpe
     await unlock?.();
     throw diskIoError(cause, path, writable ? 'open for writing' : 'open');
   }
-  const target = partition ?? disk;
-  return new FdDisk(handle, {
-    path,
-    kind: 'block-device',
-    sizeBytes: target.sizeBytes,
-    logicalSectorSize: disk.logicalSectorSize,
-    physicalSectorSize: disk.physicalSectorSize,
-    writable,
-    alignedIo: true,
-    ...(unlock ? { afterClose: unlock } : {}),
-    ...(disk.discardMaxBytes > 0
-      ? {
-          discardRange: (offsetBytes: number, lengthBytes: number) =>
-            helper.discard(disk.path, (partition?.startBytes ?? 0) + offsetBytes, lengthBytes).then(() => undefined),
-        }
-      : {}),
-  });
+  return deviceDisk(handle, path, helper, disk, partition, { writable, alignedIo: true, ...(unlock ? { afterClose: unlock } : {}) });
 }

@@ -29,7 +29,9 @@ export async function jobCommand(options: JobCommandOptions): Promise<void> {
     source,
     show: (text) => process.stdout.write(text),
   });
-  if (options.outcomeFile !== undefined) await writeFile(options.outcomeFile, `${result.action}\n`);
+  // "ACTION ok|failed LOG": the live system's sysinit acts on the first word and, after a failure,
+  // keeps the message on screen until someone has read it.
+  if (options.outcomeFile !== undefined) await writeFile(options.outcomeFile, `${result.action} ${result.ok ? 'ok' : 'failed'} ${result.logPath}\n`);
   if (!result.ok) {
     const failed = result.steps.at(-1);
     throw new ReportedFailure('JOB_FAILED', `The job stopped at ${failed?.where ?? 'a step'}; its log is ${result.logPath}.`);

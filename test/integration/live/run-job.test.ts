@@ -3,9 +3,10 @@
  * to the image, the first failure ending the job with the failure action. Real child processes,
  * real image files, no mocks.
  */
-import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobFile } from '../../../recovery/live/job-file.js';
 import { logDirectory, logFileName } from '../../../recovery/live/job-log.js';
@@ -74,5 +75,42 @@ describe('running a job', () => {
     expect(log).toMatch(/== step 1 FAILED \(exit code \d+\)/);
     expect(log).toMatch(/Job stopped at a failed step .*; next: reboot\./);
     expect(await readFile(path.join(dir, 'target.img'))).toEqual(Buffer.alloc(4 << 20));
+  }, 60_000);
+});
+
+describe('lifeboat job run', () => {
+  it('tells the live system what to do next, whether the job succeeded, and where its log is', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-job-'));
+    try {
+      await writeFile(path.join(dir, 'disk.img'), Buffer.alloc(1 << 20));
+      const ok = await execa(process.execPath, [MAIN, 'job', 'run', '--steps', 'inspect disk.img; then reboot', '--outcome-file', 'outcome'], { cwd: dir, reject: false });
+      expect(ok.exitCode, ok.stderr).toBe(0);
+      const [action, status, log] = (await readFile(path.join(dir, 'outcome'), 'utf8')).trim().split(' ');
+      expect([action, status]).toEqual(['reboot', 'ok']);
+      expect(await readFile(log!, 'utf8')).toMatch(/Job from the kernel command line \(lifeboat\.job\); 1 step\(s\), then reboot/);
+
+      const failed = await execa(process.execPath, [MAIN, 'job', 'run', '--steps', 'inspect nothing.img; then reboot; on-failure poweroff', '--outcome-file', 'outcome'], { cwd: dir, reject: false });
+      expect(failed.exitCode).toBe(1);
+      expect(failed.stderr).toMatch(/The job stopped at step 1; its log is .*\[JOB_FAILED\]/);
+      expect((await readFile(path.join(dir, 'outcome'), 'utf8')).split(' ').slice(0, 2)).toEqual(['poweroff', 'failed']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('checks a job without running it, and refuses a bad one before any step', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-job-'));
+    try {
+      await writeFile(path.join(dir, 'good.txt'), 'disks\nthen poweroff\n');
+      await writeFile(path.join(dir, 'bad.txt'), 'disks\nrm -rf /\n');
+      const check = await execa(process.execPath, [MAIN, 'job', 'run', '--file', 'good.txt', '--check'], { cwd: dir, reject: false });
+      expect(check.stdout).toMatch(/The job is valid: 1 step\(s\), then poweroff/);
+      const bad = await execa(process.execPath, [MAIN, 'job', 'run', '--file', 'bad.txt'], { cwd: dir, reject: false });
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stderr).toMatch(/line 2: `rm` is not a command a job can run.*Nothing was run\..*\[JOB_INVALID\]/s);
+      expect((await readdir(dir)).filter((name) => name.endsWith('.log'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
