@@ -97,7 +97,8 @@ function Assert-Prerequisites {
     }
     foreach ($dll in $VcRuntimeDlls) {
         if (-not (Test-Path -LiteralPath (Join-Path $env:SystemRoot "System32\$dll") -PathType Leaf)) {
-            Stop-Build "$dll is missing from this computer, and Lifeboat cannot start in WinPE without it: install the Microsoft Visual C++ 2015-2022 Redistributable (x64), then run this script again."
+            # Lifeboat then computes CRC-32C in JavaScript (docs/windows.md): it works, a little slower.
+            Write-Warning "$dll is missing from this computer, so WinPE will use Lifeboat's slower JavaScript CRC-32C. Install the Microsoft Visual C++ 2015-2022 Redistributable (x64) and run this script again for the fast one."
         }
     }
     if ($Drivers -ne '') {
@@ -205,7 +206,10 @@ function Copy-LifeboatFiles {
     Copy-TextWithCrlf 'lifeboat-job.cmd' $lifeboatDir
     Copy-TextWithCrlf 'startnet.cmd' $system32
     Copy-TextWithCrlf 'winpeshl.ini' $system32
-    foreach ($dll in $VcRuntimeDlls) { Copy-Item -LiteralPath (Join-Path $env:SystemRoot "System32\$dll") -Destination $system32 -Force }
+    foreach ($dll in $VcRuntimeDlls) {
+        $from = Join-Path $env:SystemRoot "System32\$dll"
+        if (Test-Path -LiteralPath $from -PathType Leaf) { Copy-Item -LiteralPath $from -Destination $system32 -Force }
+    }
 }
 
 function New-WinPEImage([object]$Adk) {

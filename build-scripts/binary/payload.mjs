@@ -6,7 +6,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 /** Packages that stay files next to the bundle, because code loads them by path at run time. */
-const EXTERNAL_PACKAGES = ['zstd-napi', '@node-rs/crc32'];
+const EXTERNAL_PACKAGES = ['zstd-napi', '@node-rs/crc32', 'crc-32'];
 
 export async function bundleApp(root) {
   const result = await build({
@@ -56,6 +56,9 @@ export function runtimeFiles(root, target) {
   add('node_modules/@node-rs/crc32/index.js', 'node_modules/@node-rs/crc32/index.js');
   // The loader tries the addon beside itself first, so the platform package is not needed.
   add(`node_modules/@node-rs/crc32/${target.crc32cBinding.name}`, target.crc32cBinding.from);
+  // Pure JavaScript CRC-32C, loaded by path when the addon cannot load (recovery/core/crc32c-module.ts).
+  add('node_modules/crc-32/package.json', 'node_modules/crc-32/package.json');
+  add('node_modules/crc-32/crc32c.js', 'node_modules/crc-32/crc32c.js');
   add(target.helper.name, target.helper.from, 0o755);
   return files;
 }

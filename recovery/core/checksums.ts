@@ -2,12 +2,15 @@
  * The CRCs on-disk formats use, from well-kept libraries rather than hand-written tables:
  * CRC-32C (our packs, btrfs, XFS v5, ext4 metadata_csum) from @node-rs/crc32, native and using the
  * CPU's CRC instruction (six times the speed of a JavaScript table, which showed in the pipeline's
- * profiles at 13-31% of a thread), and the CRC-16 ext4's
+ * profiles at 13-31% of a thread), or crc-32 where the addon cannot load (crc32c-module.ts), and
+ * the CRC-16 ext4's
  * uninit_bg descriptors use (reflected 0x8005, no final xor: the MODBUS model) from crc.
  * zlib's CRC-32 (GPT) comes with Node.
  */
-import { crc32c as nativeCrc32c } from '@node-rs/crc32';
 import crc16modbus from 'crc/crc16modbus';
+import { crc32cModule } from './crc32c-module.js';
+
+const nativeCrc32c = crc32cModule().crc32c;
 
 /** Standard CRC-32C (initial ~0, final inversion), as btrfs and XFS store it. */
 export function crc32c(bytes: Uint8Array): number {

@@ -23,6 +23,8 @@ export interface WorkerSetup {
   zstdPath: string;
   zstdBindingPath: string;
   crcPath: string;
+  /** `crc32c` (@node-rs/crc32) or `buf` (crc-32/crc32c, where the addon cannot load). */
+  crcExport: 'crc32c' | 'buf';
   /** Sorted digests the repository already holds: such chunks are hashed but not compressed again. */
   known: SharedArrayBuffer | null;
 }
@@ -33,7 +35,8 @@ export function chunkWorkerMain(load: NodeJS.Require): void {
   const setup = workerData as WorkerSetup;
   const zstd = load(setup.zstdPath) as typeof import('zstd-napi');
   const binding = load(setup.zstdBindingPath) as { getFrameContentSize(frame: Uint8Array): number | null };
-  const crc = load(setup.crcPath) as { crc32c(data: Uint8Array): number };
+  const crcModule = load(setup.crcPath) as Record<string, (data: Uint8Array) => number>;
+  const crc = { crc32c: crcModule[setup.crcExport]! };
   const known = setup.known === null ? new Uint8Array(0) : new Uint8Array(setup.known);
   const compressors = new Map<number, InstanceType<typeof zstd.Compressor>>();
   const decompressor = new zstd.Decompressor();

@@ -4,6 +4,7 @@
  * The pool queues without limit; callers bound what is in flight (see bounded-queue.ts).
  */
 import { createRequire } from 'node:module';
+import { crc32cModule } from '../core/crc32c-module.js';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LifeboatError } from '../core/errors.js';
@@ -35,7 +36,8 @@ function workerSetup(known: Buffer | undefined): WorkerSetup {
   return {
     zstdPath,
     zstdBindingPath: require.resolve('zstd-napi/binding'),
-    crcPath: require.resolve('@node-rs/crc32'),
+    crcPath: crc32cModule().path,
+    crcExport: crc32cModule().exportName,
     known: shared,
   };
 }
