@@ -155,6 +155,22 @@ describeWith([...NEEDS], 'the Windows single binary under Wine', () => {
     const against = await windows('verify-against-linux-copy', 'verify', '--repo', winePath(path.join(work, 'repo-win')), '--against', winePath(linuxOnly));
     expect(against.exitCode, against.stdout + against.stderr).toBe(0);
   });
+
+  it('starts and captures where the CRC-32C addon cannot load, with the JavaScript fallback and the same repository', async () => {
+    // Without the stand-in, the addon's import of bcryptprimitives.dll fails as a missing
+    // VCRUNTIME140.dll does on a Windows without the Visual C++ runtime; before the fallback
+    // existed, the binary could not start here at all.
+    await rm(path.join(prefix.dir, 'drive_c/windows/system32/bcryptprimitives.dll'));
+    const version = await windows('version-without-crc-addon', '--version');
+    expect(version.exitCode, version.stderr).toBe(0);
+    const repo = path.join(work, 'repo-win-js-crc');
+    const captured = await windows('capture-js-crc', 'capture', '--source', winePath(source.file), '--repo', winePath(repo), '--json');
+    expect(captured.exitCode, captured.stdout.slice(-800) + captured.stderr).toBe(0);
+    // The Linux binary, with the native addon, proves every blob's CRC-32C and hash.
+    const check = await linux('check-js-crc-repo', 'check', '--repo', repo, '--read-data');
+    expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/No damage found/);
+  });
 });
 
 /** cmp(1) on two whole files: the oracle for "byte for byte". */
