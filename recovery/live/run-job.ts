@@ -4,7 +4,7 @@
  * sysinit does it once the data partition is unmounted.
  */
 import { execa } from 'execa';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { LIFEBOAT_VERSION } from '../core/version.js';
 import type { Job, JobAction } from './job-file.js';
 import { JobLog, logDirectory } from './job-log.js';
@@ -39,6 +39,7 @@ export async function runJob(options: JobRunOptions): Promise<JobRunResult> {
   };
   both(`Lifeboat ${LIFEBOAT_VERSION} unattended job on ${hostname()}, started ${now().toISOString()}\n`);
   both(`Job from ${options.source}; ${options.job.steps.length} step(s), then ${options.job.then} (on failure: ${options.job.onFailure}).\n`);
+  both(`Network: ${networkSummary()}\n`);
   both(`Log: ${log.path}\n`);
   log.sync();
 
@@ -73,6 +74,14 @@ export async function runJob(options: JobRunOptions): Promise<JobRunResult> {
   both(`\nJob ${ok ? 'finished' : 'stopped at a failed step'} at ${now().toISOString()}; next: ${action}.\n`);
   log.sync();
   return { ok, action, logPath: log.path, steps };
+}
+
+/** "eth0 192.0.2.7/24": which machine wrote the log, when several are imaged at once. */
+function networkSummary(): string {
+  const addresses = Object.entries(networkInterfaces()).flatMap(([name, list]) =>
+    (list ?? []).filter((address) => !address.internal && address.family === 'IPv4').map((address) => `${name} ${address.cidr ?? address.address}`),
+  );
+  return addresses.length > 0 ? addresses.join(', ') : 'none';
 }
 
 function quoteForLog(arg: string): string {

@@ -2,7 +2,8 @@
  * The live image, booted: dist/lifeboat-live.iso as a CD in a virtual PC (SeaBIOS, then OVMF)
  * with a source disk (GPT: FAT32 ESP, NTFS, ext4), a larger empty target and an exFAT data disk
  * holding lifeboat-job.txt. The job captures the source to the data disk, restores it onto the
- * target and powers the machine off, with nobody at the keyboard. The host then checks the target
+ * target and powers the machine off, with nobody at the keyboard; the network card gets its
+ * address by DHCP on its own. The host then checks the target
  * with the usual oracles and reads the job's log from the data disk.
  * `npm test` builds the ISO before the suite runs (build-scripts/build-live.sh).
  */
@@ -53,6 +54,7 @@ describeWith([...NEEDS], 'the live image boots and runs an unattended capture an
         cdrom: ISO,
         workDir: scratch().dir,
         disks: [{ file: source.file, readOnly: true }, { file: target }, { file: data }],
+        network: true,
       });
       try {
         await machine.waitForPowerOff(BOOT_AND_JOB_TIMEOUT_MS);
@@ -69,6 +71,8 @@ describeWith([...NEEDS], 'the live image boots and runs an unattended capture an
       expect(log.text).toMatch(/== step 1 succeeded/);
       expect(log.text).toMatch(/== step 3 succeeded/);
       expect(log.text).toMatch(/Job finished .*; next: poweroff\./);
+      // DHCP came up by itself on QEMU's user network before the job started.
+      expect(log.text).toMatch(/^Network: eth0 10\.0\.2\.15\/24$/m);
 
       const restored = await scratch().attachPartitioned(target);
       expect(withoutLastLba(await sfdiskDump(restored))).toBe(withoutLastLba(await sfdiskDump(source.device)));

@@ -29,6 +29,8 @@ export interface MachineOptions {
   memoryMiB?: number;
   /** Software emulation (default: the only one that is reliable here) or KVM, for information. */
   accel?: 'tcg' | 'kvm';
+  /** A network card on QEMU's user-mode network, whose DHCP server hands out 10.0.2.15. */
+  network?: boolean;
 }
 
 export class Machine {
@@ -53,7 +55,7 @@ export class Machine {
   static async start(options: MachineOptions): Promise<Machine> {
     const accel = options.accel ?? 'tcg';
     // KVM with QEMU's default CPU model warns about features the host lacks: pass the host's own.
-    const args = ['-machine', 'q35', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []), '-smp', '2', '-m', String(options.memoryMiB ?? 2048), '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-nic', 'none'];
+    const args = ['-machine', 'q35', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []), '-smp', '2', '-m', String(options.memoryMiB ?? 2048), '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-nic', options.network ? 'user,model=virtio-net-pci' : 'none'];
     if (options.firmware === 'uefi') {
       const vars = path.join(options.workDir, 'OVMF_VARS.fd');
       await copyFile(OVMF_VARS, vars);
