@@ -23,6 +23,8 @@ const iso = path.join(root, 'dist/lifeboat-live.iso');
 const boots = Number(process.env['LIFEBOAT_BENCH_BOOTS'] ?? 3);
 /** Beyond this a boot counts as failed (TCG on two loaded cores needs 60-120 s). */
 const BOOT_LIMIT_MS = 300_000;
+/** KVM boots in seconds where it works; here it has taken 80 s to reach GRUB and never the UI. */
+const KVM_LIMIT_MS = 180_000;
 
 const MILESTONES = {
   grubMenu: /GNU GRUB/,
@@ -36,7 +38,7 @@ type Boot = Record<Milestone, number | null>;
 
 const LABELS: Record<Milestone, string> = {
   grubMenu: 'GRUB menu',
-  grubBoots: "GRUB boots (`Booting 'Lifeboat'`)",
+  grubBoots: 'GRUB starts the entry',
   lifeboatStarts: 'Lifeboat starts (clears the screen)',
   firstFrame: 'first TUI frame',
 };
@@ -47,10 +49,11 @@ async function bootOnce(firmware: Firmware, accel: 'tcg' | 'kvm', workDir: strin
   await writeFile(disk, '');
   await truncate(disk, 64 * 1024 * 1024);
   const machine = await Machine.start({ firmware, accel, cdrom: iso, workDir, disks: [{ file: disk }] });
+  const limitMs = accel === 'kvm' ? KVM_LIMIT_MS : BOOT_LIMIT_MS;
   try {
-    await machine.waitFor(MILESTONES.firstFrame, BOOT_LIMIT_MS);
+    await machine.waitFor(MILESTONES.firstFrame, limitMs);
   } catch (error) {
-    process.stderr.write(`${firmware}/${accel}: no first frame within ${BOOT_LIMIT_MS / 1000} s. Serial tail:\n${visible(machine.serial.slice(-1500))}\n`);
+    process.stderr.write(`${firmware}/${accel}: no first frame within ${limitMs / 1000} s. Serial tail:\n${visible(machine.serial.slice(-1500))}\n`);
     if (accel === 'tcg') throw error;
   } finally {
     await machine.kill();
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
       '',
       kvm === null
         ? 'KVM: /dev/kvm cannot be opened here; no KVM boot.'
-        : `For information, one SeaBIOS boot with KVM (not reliable here): ${(Object.keys(MILESTONES) as Milestone[]).map((key) => `${LABELS[key]} ${seconds(kvm[key])}`).join(', ')}.`,
+        : `For information, one SeaBIOS boot with KVM (not reliable here; n/a: not within ${KVM_LIMIT_MS / 1000} s): ${(Object.keys(MILESTONES) as Milestone[]).map((key) => `${LABELS[key]} ${seconds(kvm[key])}`).join(', ')}.`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -1,11 +1,11 @@
 /**
  * The live image's terminal UI, driven over the serial console as a technician with only a serial
- * cable would: dist/lifeboat-live.iso boots in a virtual PC (SeaBIOS) with two virtio disks made
- * here (a GPT disk holding one small ext4 partition, and a blank one). The test waits for the home
- * menu on ttyS0, walks to Disks with arrow keys, reads the list and one disk's details, goes back
- * with Esc, opens the shell from the menu and runs `lifeboat disks --json` there, comes back with
- * `exit`, and powers the machine off from the menu. The oracles are the sizes given to the disks,
- * and dumpe2fs for the filesystem's label, UUID and free space.
+ * cable would: dist/lifeboat-live.iso boots in a virtual PC (SeaBIOS, then OVMF) with two virtio
+ * disks made here (a GPT disk holding one small ext4 partition, and a blank one). The test waits
+ * for the home menu on ttyS0, walks to Disks with arrow keys, reads the list and one disk's
+ * details, goes back with Esc, opens the shell from the menu and runs `lifeboat disks --json`
+ * there, comes back with `exit`, and powers the machine off from the menu. The oracles are the
+ * sizes given to the disks, and dumpe2fs for the filesystem's label, UUID and free space.
  * `npm test` builds the ISO before the suite runs (build-scripts/build-live.sh).
  */
 import { existsSync } from 'node:fs';
@@ -13,9 +13,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import { formatBytes } from '../../recovery/core/format-bytes.js';
+import { LIFEBOAT_VERSION } from '../../recovery/core/version.js';
 import { attachAt } from '../helpers/exfat-files.js';
 import { useScratch } from '../helpers/loop-device.js';
-import { Machine, visible } from '../helpers/qemu-machine.js';
+import { Machine, OVMF_CODE, visible, type Firmware } from '../helpers/qemu-machine.js';
 import { describeWith } from '../helpers/requirements.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -29,7 +30,7 @@ const BLANK_DISK_BYTES = 24 * MiB;
 /** Short enough for the details table's 10-character label column with its quotes. */
 const LABEL = 'lbserial';
 
-/** Software emulation on two loaded cores: the first frame comes 60-90 s after power-on. */
+/** Software emulation on two loaded cores: the first frame came 42-111 s after power-on (bench/live-boot.ts). */
 const BOOT_MS = 180_000;
 /** One screen after a key: Ink redraws at most 10 times a second, slower under emulation. */
 const KEY_MS = 30_000;
@@ -55,71 +56,75 @@ interface Ext4Facts {
 describeWith([...NEEDS], 'the live image on the serial console', () => {
   const scratch = useScratch('each');
 
-  it('shows the disks, opens a shell that runs lifeboat disks --json, and powers off from the menu', async () => {
-    if (!existsSync(ISO)) throw new Error(`${ISO} is missing: npm test builds it (bash build-scripts/build-live.sh).`);
-    const gptDisk = await scratch().sparseFile('gpt.img', GPT_DISK_BYTES);
-    await execa('sgdisk', ['-n', `1:${PART_START_BYTES / 512}:+${PART_BYTES / MiB}M`, '-t', '1:8300', '-c', '1:serial data', gptDisk]);
-    const ext4 = await makeExt4(gptDisk);
-    const blankDisk = await scratch().sparseFile('blank.img', BLANK_DISK_BYTES);
+  for (const firmware of ['bios', 'uefi'] as Firmware[]) {
+    it(`on ${firmware === 'bios' ? 'BIOS (SeaBIOS)' : 'UEFI (OVMF)'}: shows the disks, runs lifeboat disks --json in the menu's shell, powers off from the menu`, async () => {
+      if (!existsSync(ISO)) throw new Error(`${ISO} is missing: npm test builds it (bash build-scripts/build-live.sh).`);
+      if (firmware === 'uefi' && !existsSync(OVMF_CODE)) throw new Error(`${OVMF_CODE} is missing: apt-get install ovmf.`);
+      const gptDisk = await scratch().sparseFile('gpt.img', GPT_DISK_BYTES);
+      await execa('sgdisk', ['-n', `1:${PART_START_BYTES / 512}:+${PART_BYTES / MiB}M`, '-t', '1:8300', '-c', '1:serial data', gptDisk]);
+      const ext4 = await makeExt4(gptDisk);
+      const blankDisk = await scratch().sparseFile('blank.img', BLANK_DISK_BYTES);
 
-    const machine = await Machine.start({ firmware: 'bios', cdrom: ISO, workDir: scratch().dir, disks: [{ file: gptDisk }, { file: blankDisk }] });
-    try {
-      // Home, once both disks and their filesystems are read (the count loses its "reading" note).
-      await machine.waitForText(/What do you want to do\?[\s\S]*2 disk\(s\) found\./, BOOT_MS);
-      process.stderr.write(`serial TUI: home menu with both disks read ${seconds(machine)} s after power-on\n`);
+      const machine = await Machine.start({ firmware, cdrom: ISO, workDir: scratch().dir, disks: [{ file: gptDisk }, { file: blankDisk }] });
+      try {
+        // Home, once both disks and their filesystems are read (the count loses its "reading" note).
+        await machine.waitForText(/What do you want to do\?[\s\S]*2 disk\(s\) found\./, BOOT_MS);
+        process.stderr.write(`serial TUI (${firmware}): home menu with both disks read ${seconds(machine)} s after power-on\n`);
 
-      // Down four times, one key at a time, each move seen on the screen.
-      for (const item of HOME_ITEMS.slice(1, 5)) await press(machine, DOWN, new RegExp(`> ${escape(item)} `));
-      const list = await press(machine, ENTER, /Lifeboat 0\.1\.0 \| Disks[\s\S]*Enter: details {2}r: read again {2}Esc: back/);
-      expect(list).toMatch(new RegExp(`> /dev/vda +${escape(formatBytes(GPT_DISK_BYTES))} +virtio`));
-      expect(list).toMatch(new RegExp(`/dev/vdb +${escape(formatBytes(BLANK_DISK_BYTES))} +virtio`));
-      expect(list).toContain('1 partition(s)');
+        // Down four times, one key at a time, each move seen on the screen.
+        for (const item of HOME_ITEMS.slice(1, 5)) await press(machine, DOWN, new RegExp(`> ${escape(item)} `));
+        const list = await press(machine, ENTER, new RegExp(`Lifeboat ${escape(LIFEBOAT_VERSION)} \\| Disks[\\s\\S]*Enter: details {2}r: read again {2}Esc: back`));
+        expect(list).toMatch(new RegExp(`> /dev/vda +${escape(formatBytes(GPT_DISK_BYTES))} +virtio`));
+        expect(list).toMatch(new RegExp(`/dev/vdb +${escape(formatBytes(BLANK_DISK_BYTES))} +virtio`));
+        expect(list).toContain('1 partition(s)');
 
-      // The highlighted disk's details: serial number, size in bytes, the ext4 partition's row
-      // (name, size, filesystem, label, used, free).
-      const details = await press(machine, ENTER, new RegExp(`vda1 +${escape(formatBytes(PART_BYTES))} +ext4 +"${LABEL}" +\\S+ \\S+ +${escape(formatBytes(ext4.freeBytes))}`));
-      expect(details).toContain('Serial LB-DISK-0');
-      expect(details).toContain(`${formatBytes(GPT_DISK_BYTES)} (${GPT_DISK_BYTES} bytes), virtio`);
-      expect(details).toContain('Partition table GPT');
+        // The highlighted disk's details: serial number, size in bytes, the ext4 partition's row
+        // (name, size, filesystem, label, used, free).
+        const details = await press(machine, ENTER, new RegExp(`vda1 +${escape(formatBytes(PART_BYTES))} +ext4 +"${LABEL}" +\\S+ \\S+ +${escape(formatBytes(ext4.freeBytes))}`));
+        expect(details).toContain('Serial LB-DISK-0');
+        expect(details).toContain(`${formatBytes(GPT_DISK_BYTES)} (${GPT_DISK_BYTES} bytes), virtio`);
+        expect(details).toContain('Partition table GPT');
 
-      // Esc: back to the list, then back to the home menu, highlight on its first item again.
-      await press(machine, ESC, /Enter: details {2}r: read again {2}Esc: back/);
-      const home = await press(machine, ESC, /What do you want to do\?[\s\S]*Enter: open {2}q: quit/);
-      expect(home).toMatch(/> Capture a disk /);
+        // Esc: back to the list, then back to the home menu, highlight on its first item again.
+        await press(machine, ESC, /Enter: details {2}r: read again {2}Esc: back/);
+        const home = await press(machine, ESC, /What do you want to do\?[\s\S]*Enter: open {2}q: quit/);
+        expect(home).toMatch(/> Capture a disk /);
 
-      // Open a shell: keys faster than the screen redraws (five Downs in one write) still land on it.
-      await press(machine, DOWN.repeat(5), /> Open a shell /);
-      await press(machine, ENTER, /Type exit to return to Lifeboat\./);
-      // The shell computes the markers, so its echo of the command line never matches them.
-      const shell = await press(machine, `lifeboat disks --json > /tmp/disks.json; echo "<<$((6*7))>>"; cat /tmp/disks.json; echo "<<$((6*8))>>"${ENTER}`, /<<42>>\n[\s\S]*<<48>>/);
-      expectDisksJson(JSON.parse(/<<42>>\n([\s\S]*?)<<48>>/.exec(shell)?.[1] ?? '') as DisksDocument, ext4);
+        // Open a shell: keys faster than the screen redraws (five Downs 0.1 s apart) all count.
+        await press(machine, Array<string>(5).fill(DOWN), /> Open a shell /);
+        await press(machine, ENTER, /Type exit to return to Lifeboat\./);
+        // The shell computes the markers, so its echo of the command line never matches them.
+        const shell = await press(machine, `lifeboat disks --json > /tmp/disks.json; echo "<<$((6*7))>>"; cat /tmp/disks.json; echo "<<$((6*8))>>"${ENTER}`, /<<42>>\n[\s\S]*<<48>>/);
+        expectDisksJson(JSON.parse(/<<42>>\n([\s\S]*?)<<48>>/.exec(shell)?.[1] ?? '') as DisksDocument, ext4);
 
-      // exit: the TUI starts again on the serial console.
-      await press(machine, `exit${ENTER}`, /What do you want to do\?[\s\S]*2 disk\(s\) found\./);
+        // exit: the TUI starts again on the serial console.
+        await press(machine, `exit${ENTER}`, /What do you want to do\?[\s\S]*2 disk\(s\) found\./);
 
-      // Reboot / Power off: Up at the top stays there; six Downs reach it.
-      await press(machine, UP + DOWN.repeat(6), /> Reboot \/ Power off/);
-      await press(machine, ENTER, /Lifeboat unmounts what it mounted first\.[\s\S]*> Reboot/);
-      await press(machine, DOWN, /> Power off/);
-      machine.type(ENTER);
-      await machine.waitForPowerOff(90_000);
-      expect(machine.exit).toEqual({ code: 0, signal: null });
-      process.stderr.write(`serial TUI: powered off from the menu ${seconds(machine)} s after power-on\n`);
-    } finally {
-      await machine.kill();
-    }
-  }, TEST_MS);
+        // Reboot / Power off: Up at the top stays there; six Downs reach it.
+        await press(machine, [UP, ...Array<string>(6).fill(DOWN)], /> Reboot \/ Power off/);
+        await press(machine, ENTER, /Lifeboat unmounts what it mounted first\.[\s\S]*> Reboot/);
+        await press(machine, DOWN, /> Power off/);
+        machine.type(ENTER);
+        await machine.waitForPowerOff(90_000);
+        expect(machine.exit).toEqual({ code: 0, signal: null });
+        process.stderr.write(`serial TUI (${firmware}): powered off from the menu ${seconds(machine)} s after power-on\n`);
+      } finally {
+        await machine.kill();
+      }
+    }, TEST_MS);
+  }
 });
 
 /**
  * Types keys and waits for the screen they lead to; returns what the console showed since the
  * keys were typed (escape sequences removed), the whole new screen when `expected` ends it.
  */
-async function press(machine: Machine, keys: string, expected: RegExp): Promise<string> {
+async function press(machine: Machine, keys: string | string[], expected: RegExp): Promise<string> {
   // A lone Esc is read as the Escape key only when nothing follows it in the same read.
   await new Promise((resolve) => setTimeout(resolve, 300));
   const before = machine.serial.length;
-  machine.type(keys);
+  if (typeof keys === 'string') machine.type(keys);
+  else await machine.typeKeys(keys);
   await machine.waitForText(expected, KEY_MS, before);
   return visible(machine.serial.slice(before));
 }

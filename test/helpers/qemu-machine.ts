@@ -141,6 +141,18 @@ export class Machine {
     this.child.stdin?.write(text);
   }
 
+  /**
+   * Types keys one write each, `gapMs` apart. A longer burst reaches the guest through its serial
+   * port's 16-byte FIFO, cut wherever the FIFO fills; a program that reads the first bytes of an
+   * escape sequence alone takes them for the Esc key (Ink does), so each key must arrive whole.
+   */
+  async typeKeys(keys: readonly string[], gapMs = 100): Promise<void> {
+    for (const key of keys) {
+      this.type(key);
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
+    }
+  }
+
   /** Waits for the machine to power itself off; throws on timeout. */
   async waitForPowerOff(timeoutMs: number): Promise<void> {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
