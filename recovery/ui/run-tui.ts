@@ -6,6 +6,7 @@ import type { HelperOptions } from '../helper/helper-client.js';
 import { App } from './App.js';
 import type { AppExit } from './app-context.js';
 import { isLiveSystem } from './backend/live-system.js';
+import { EscapeHoldingStdin } from './escape-holding-stdin.js';
 import { realBackend } from './backend/real-backend.js';
 import { chooseGlyphs } from './glyphs.js';
 import { stopRunningJobs } from './use-job.js';
@@ -45,9 +46,16 @@ export async function runTui(helperOptions: HelperOptions, options: TuiOptions =
     for (;;) {
       // Start from a clear screen (after the boot messages, or what the shell left) at the top left.
       process.stdout.write('\u001B[2J\u001B[H');
-      const instance = render(createElement(App, { backend, helperOptions, live, debug: options.debug ?? false, glyphs }), { exitOnCtrlC: false, maxFps: 10 });
-      const how = ((await instance.waitUntilExit()) as AppExit | undefined) ?? { next: 'quit' };
-      instance.cleanup();
+      // Each round gets its own input, detached before a shell takes the terminal over.
+      const input = new EscapeHoldingStdin(process.stdin);
+      let how: AppExit;
+      try {
+        const instance = render(createElement(App, { backend, helperOptions, live, debug: options.debug ?? false, glyphs }), { exitOnCtrlC: false, maxFps: 10, stdin: input as unknown as NodeJS.ReadStream });
+        how = ((await instance.waitUntilExit()) as AppExit | undefined) ?? { next: 'quit' };
+        instance.cleanup();
+      } finally {
+        input.detach();
+      }
       if (how.next === 'shell') {
         process.stdout.write(`\nType exit to return to Lifeboat.\n`);
         spawnSync(shellCommand(), { stdio: 'inherit' });

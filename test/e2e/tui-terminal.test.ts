@@ -87,6 +87,9 @@ describeWith(['tool:tmux'], 'the terminal UI on an 80x25 Linux console', () => {
       await keys(session, 'Enter');
       const back = await shows(session, 'What do you want to do?');
       expect(back).toContain('Open a shell');
+      // The keyboard works again: the menu answers a key after the shell gave the terminal back.
+      await keys(session, 'Down');
+      await shows(session, '> Restore an image');
     } finally {
       await execa('tmux', ['kill-session', '-t', session], { reject: false });
     }
