@@ -29,12 +29,21 @@ export async function duBytes(target: string): Promise<number> {
   return Number(stdout.split('\t')[0]);
 }
 
-export async function attachDisk(attachments: Attachments, file: string, partitions: PartitionFacts[], options: { readOnly: boolean; partitions: boolean }): Promise<DiskDevices> {
+export async function attachDisk(
+  attachments: Attachments,
+  file: string,
+  partitions: PartitionFacts[],
+  options: { readOnly: boolean; partitions: boolean },
+): Promise<DiskDevices> {
   const disk = await attachments.attach(file, { readOnly: options.readOnly });
   const devices: DiskDevices['partitions'] = [];
   if (options.partitions) {
     for (const part of partitions) {
-      devices.push({ number: part.number, filesystem: part.filesystem, device: await attachments.attach(file, { offsetBytes: part.startBytes, sizeBytes: part.sizeBytes, readOnly: options.readOnly }) });
+      devices.push({
+        number: part.number,
+        filesystem: part.filesystem,
+        device: await attachments.attach(file, { offsetBytes: part.startBytes, sizeBytes: part.sizeBytes, readOnly: options.readOnly }),
+      });
     }
   }
   return { disk, partitions: devices };
@@ -43,7 +52,8 @@ export async function attachDisk(attachments: Attachments, file: string, partiti
 /** Reads what the next step reads, so it starts from the page cache (unless caches are dropped). */
 export async function warm(paths: string[], dropCaches: boolean): Promise<void> {
   if (dropCaches) return;
-  for (const target of paths) await execa('bash', ['-c', 'find "$1" -type f -o -type b | xargs -r -I{} dd if={} of=/dev/null bs=4M status=none', 'warm', target]);
+  for (const target of paths)
+    await execa('bash', ['-c', 'find "$1" -type f -o -type b | xargs -r -I{} dd if={} of=/dev/null bs=4M status=none', 'warm', target]);
 }
 
 export async function hashRanges(file: string, rangesFile: string): Promise<string> {

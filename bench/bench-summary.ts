@@ -68,7 +68,9 @@ function rows(samples: Sample[]): Row[] {
       sizeBytes: sizes.length > 0 ? median(sizes) : null,
       usedBytes: first.usedBytes,
       usedMiBPerSecond: first.usedBytes > 0 ? first.usedBytes / 1024 ** 2 / wall.median : null,
-      processRssBytes: Object.fromEntries(names.map((name) => [name, median(group.flatMap((s) => s.processes.filter((p) => p.name === name).map((p) => p.maxRssBytes)))])),
+      processRssBytes: Object.fromEntries(
+        names.map((name) => [name, median(group.flatMap((s) => s.processes.filter((p) => p.name === name).map((p) => p.maxRssBytes)))]),
+      ),
     };
   });
 }

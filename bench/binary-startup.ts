@@ -51,7 +51,11 @@ function timeToExit(command: string, env: NodeJS.ProcessEnv): Promise<number> {
 function timeToFirstFrame(command: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('script', ['-qfec', `stty cols 80 rows 25; exec ${command}`, '/dev/null'], { env: { ...env, TERM: 'linux' }, stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    const child = spawn('script', ['-qfec', `stty cols 80 rows 25; exec ${command}`, '/dev/null'], {
+      env: { ...env, TERM: 'linux' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached: true,
+    });
     let seen = '';
     const timer = setTimeout(() => finish(new Error(`no frame with "${FIRST_FRAME_MARK}" within 30 s; saw: ${seen.slice(-300)}`)), 30_000);
     const finish = (outcome: number | Error): void => {

@@ -29,7 +29,15 @@ async function filesUnder(root: string): Promise<string[]> {
 }
 
 /** Copies `source` to `target` (sparse) and changes `percent` of the files on the copy. */
-export async function changedCopy(source: string, target: string, partitions: PartitionFacts[], percent: number, seed: number, corpus: TextCorpus, dir: string): Promise<ChangeSummary> {
+export async function changedCopy(
+  source: string,
+  target: string,
+  partitions: PartitionFacts[],
+  percent: number,
+  seed: number,
+  corpus: TextCorpus,
+  dir: string,
+): Promise<ChangeSummary> {
   await execa('cp', ['--sparse=always', source, target]);
   const attachments = new Attachments();
   try {

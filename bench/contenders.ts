@@ -51,7 +51,10 @@ function imageName(part: DiskDevices['partitions'][number]): string {
 }
 
 export function partcloneCapture(source: DiskDevices, outDir: string, logDir: string): Script {
-  const lines = [`sfdisk --dump ${q(source.disk)} > ${q(path.join(outDir, 'pt.sf'))}`, `dd if=${q(source.disk)} of=${q(path.join(outDir, 'first-mib'))} bs=1M count=1 status=none`];
+  const lines = [
+    `sfdisk --dump ${q(source.disk)} > ${q(path.join(outDir, 'pt.sf'))}`,
+    `dd if=${q(source.disk)} of=${q(path.join(outDir, 'first-mib'))} bs=1M count=1 status=none`,
+  ];
   const pipelines: string[][] = [];
   for (const part of source.partitions) {
     const [tool, compressor] = [`partclone p${part.number}`, `zstd p${part.number}`];
@@ -102,7 +105,10 @@ export function limitScripts(readRanges: string[], disk: string, rangesFile: str
   const reader = [...readRanges, disk, rangesFile].map(q).join(' ');
   return {
     read: { script: `${reader} /dev/null`, pipelines: [] },
-    zstd: { script: `${timed('read', `${reader} /dev/stdout`)} | ${timed('zstd', 'zstd -T0 -3 -q -c')} | wc -c > ${q(countFile)}`, pipelines: [['read', 'zstd']] },
+    zstd: {
+      script: `${timed('read', `${reader} /dev/stdout`)} | ${timed('zstd', 'zstd -T0 -3 -q -c')} | wc -c > ${q(countFile)}`,
+      pipelines: [['read', 'zstd']],
+    },
     sha256: { script: `${reader} --sha256 > ${q(countFile)}`, pipelines: [] },
   };
 }

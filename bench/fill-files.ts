@@ -142,7 +142,13 @@ export function planFiles(plan: FillPlan, binaries: BinaryPool, random: () => nu
     ...jobs('src', smallTextBytes, 1 * KiB, 256 * KiB, 'text', false, random),
     ...jobs('docs', textBytes - smallTextBytes, 256 * KiB, 16 * MiB, 'text', false, random),
     ...jobs('media', share('media'), 1 * MiB, 32 * MiB, 'media', false, random),
-    ...programs.map((source, n) => ({ relPath: fileName('programs', n, 'binary', random), sizeBytes: source.sizeBytes, kind: 'binary' as const, stale: false, source })),
+    ...programs.map((source, n) => ({
+      relPath: fileName('programs', n, 'binary', random),
+      sizeBytes: source.sizeBytes,
+      kind: 'binary' as const,
+      stale: false,
+      source,
+    })),
     ...jobs('preallocated', share('zeros'), 1 * MiB, 64 * MiB, 'zeros', false, random),
     // Random data also makes up for binaries the machine does not have enough of.
     ...jobs('containers', plan.dataBytes - textBytes - share('media') - binaryBytes - share('zeros'), 1 * MiB, 32 * MiB, 'random', false, random),
@@ -201,7 +207,11 @@ export async function writeContent(file: string, kind: ContentKind, sizeBytes: n
 }
 
 /** Writes the planned files under `root` (a mount point), syncs, and deletes the temporary ones. */
-export async function fillFilesystem(root: string, files: FileJob[], source: ContentSource): Promise<{ files: number; keptFiles: number; keptBytesByKind: Record<ContentKind, number> }> {
+export async function fillFilesystem(
+  root: string,
+  files: FileJob[],
+  source: ContentSource,
+): Promise<{ files: number; keptFiles: number; keptBytesByKind: Record<ContentKind, number> }> {
   const made = new Set<string>();
   const keptBytesByKind: Record<ContentKind, number> = { text: 0, media: 0, binary: 0, zeros: 0, random: 0 };
   for (const job of files) {

@@ -91,7 +91,12 @@ async function kvmUsable(): Promise<boolean> {
 async function main(): Promise<void> {
   const isoBytes = (await stat(iso).catch(() => null))?.size;
   if (isoBytes === undefined) throw new Error(`${iso} is missing; run \`npm run build:live\` first.`);
-  const firmwares: Firmware[] = (await access(OVMF_CODE).then(() => true, () => false)) ? ['bios', 'uefi'] : ['bios'];
+  const firmwares: Firmware[] = (await access(OVMF_CODE).then(
+    () => true,
+    () => false,
+  ))
+    ? ['bios', 'uefi']
+    : ['bios'];
   if (firmwares.length === 1) process.stderr.write(`${OVMF_CODE} is missing (apt-get install ovmf): UEFI boots are left out.\n`);
   const facts = await machineFacts();
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-live-'));
@@ -125,7 +130,15 @@ async function main(): Promise<void> {
     await mkdir(resultsDir, { recursive: true });
     const date = new Date().toISOString().slice(0, 10);
     const file = path.join(resultsDir, `${date}-live-boot.json`);
-    const results = { date, machine: { ...facts, loadAverageAtEnd: os.loadavg()[0] ?? 0 }, isoBytes, boots, tcg, tcgSpreads: Object.fromEntries(firmwares.map((f) => [f, milestoneSpreads(tcg[f] ?? [])])), kvm };
+    const results = {
+      date,
+      machine: { ...facts, loadAverageAtEnd: os.loadavg()[0] ?? 0 },
+      isoBytes,
+      boots,
+      tcg,
+      tcgSpreads: Object.fromEntries(firmwares.map((f) => [f, milestoneSpreads(tcg[f] ?? [])])),
+      kvm,
+    };
     await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`wrote ${path.relative(root, file)}`);
   } finally {

@@ -16,7 +16,13 @@ export interface BenchResults {
   minutes: number;
   config: { diskGiB: number; runs: number; dropCaches: boolean; changedPercent: number; seed: number };
   machine: MachineFacts & { loadAverageAtEnd: number };
-  disk?: { sizeBytes: number; partitions: PartitionFacts[]; usedBytes: number; byPartition: Array<{ filesystem: string | null; usedBytes: number; runs: number }>; partcloneUsedBytes: number };
+  disk?: {
+    sizeBytes: number;
+    partitions: PartitionFacts[];
+    usedBytes: number;
+    byPartition: Array<{ filesystem: string | null; usedBytes: number; runs: number }>;
+    partcloneUsedBytes: number;
+  };
   changed?: { changedFiles: number; totalFiles: number; changedBytes: number; usedBytes: number };
   summary: Summary;
   profiles: Record<'capture' | 'restore', ThreadProfile[]> | null;
@@ -81,14 +87,20 @@ export function markdownReport(results: BenchResults): string {
     `Runs: ${config.runs} of each step (median, min-max); page cache ${config.dropCaches ? 'dropped before each step' : 'warm (each step reads its input once just before)'}; seed ${config.seed}; the whole bench took ${results.minutes.toFixed(1)} min.`,
   ];
   if (disk) {
-    const parts = disk.partitions.map((p) => `${p.filesystem} ${formatBytes(p.sizeBytes)}: ${formatBytes(p.usedAfterFillBytes)} used (${((p.usedAfterFillBytes / p.sizeBytes) * 100).toFixed(0)}%) in ${p.files} files, ${formatBytes(p.staleBytes)} deleted`);
+    const parts = disk.partitions.map(
+      (p) =>
+        `${p.filesystem} ${formatBytes(p.sizeBytes)}: ${formatBytes(p.usedAfterFillBytes)} used (${((p.usedAfterFillBytes / p.sizeBytes) * 100).toFixed(0)}%) in ${p.files} files, ${formatBytes(p.staleBytes)} deleted`,
+    );
     const inPartitions = disk.byPartition.reduce((sum, p) => sum + p.usedBytes, 0);
     lines.push(
       `Disk: ${formatBytes(disk.sizeBytes)} GPT; ${parts.join('; ')}. Used bytes, the denominator of every MiB/s: ${formatBytes(disk.usedBytes)} (${disk.usedBytes} bytes: ` +
         `what Lifeboat's inspect says a capture reads, ${inPartitions} in the partitions' used blocks plus the table and the gap before the first partition; partclone's logs count ${disk.partcloneUsedBytes} in the partitions).`,
     );
   }
-  if (changed) lines.push(`Incremental: ${changed.changedFiles} of ${changed.totalFiles} files (${config.changedPercent}%, ${formatBytes(changed.changedBytes)}) rewritten on a copy of the disk.`);
+  if (changed)
+    lines.push(
+      `Incremental: ${changed.changedFiles} of ${changed.totalFiles} files (${config.changedPercent}%, ${formatBytes(changed.changedBytes)}) rewritten on a copy of the disk.`,
+    );
   lines.push(
     '',
     '| operation | tool | wall time, median (min-max) | used MiB/s | CPU user+sys (cores busy) | peak RSS | image / added / output |',
@@ -105,11 +117,23 @@ export function markdownReport(results: BenchResults): string {
     }),
   );
   const worse = summary.ratios.filter((r) => r.ratio > 1.02);
-  lines.push('', 'Where Lifeboat is slower, larger or heavier (ratio above 1.02):', '', ...(worse.length > 0 ? worse.map((r) => `- ${r.what} vs ${r.against}: ${x(r.ratio)}`) : ['- nowhere']));
+  lines.push(
+    '',
+    'Where Lifeboat is slower, larger or heavier (ratio above 1.02):',
+    '',
+    ...(worse.length > 0 ? worse.map((r) => `- ${r.what} vs ${r.against}: ${x(r.ratio)}`) : ['- nowhere']),
+  );
   if (results.profiles) {
-    lines.push('', "Where Lifeboat's CPU time goes (one capture and one restore under `node --cpu-prof`; self time by function, as a share of each thread's busy time):", '');
+    lines.push(
+      '',
+      "Where Lifeboat's CPU time goes (one capture and one restore under `node --cpu-prof`; self time by function, as a share of each thread's busy time):",
+      '',
+    );
     for (const [operation, threads] of Object.entries(results.profiles)) {
-      for (const t of threads) lines.push(`- ${operation}, ${t.thread} (${(t.busyMs / 1000).toFixed(1)} s busy): ${t.top.map((f) => `${f.name} ${(f.share * 100).toFixed(0)}%`).join(', ')}`);
+      for (const t of threads)
+        lines.push(
+          `- ${operation}, ${t.thread} (${(t.busyMs / 1000).toFixed(1)} s busy): ${t.top.map((f) => `${f.name} ${(f.share * 100).toFixed(0)}%`).join(', ')}`,
+        );
     }
   }
   if (results.binaryStartup) lines.push('', ...startupTable(results.binaryStartup));

@@ -26,7 +26,20 @@ import { attachDisk, benchDisk, cli, duBytes, hashRanges, readRanges, warm, type
 import { summarize, type Sample } from './bench-summary.js';
 import { changedCopy } from './change-files.js';
 import { profileCommand, type ThreadProfile } from './cpu-profile.js';
-import { ddCapture, ddRestore, lifeboat, lifeboatCapture, lifeboatRestore, limitScripts, partcloneCapture, partcloneRestore, q, type ContenderName, type DiskDevices, type Script } from './contenders.js';
+import {
+  ddCapture,
+  ddRestore,
+  lifeboat,
+  lifeboatCapture,
+  lifeboatRestore,
+  limitScripts,
+  partcloneCapture,
+  partcloneRestore,
+  q,
+  type ContenderName,
+  type DiskDevices,
+  type Script,
+} from './contenders.js';
 import { TextCorpus } from './fill-files.js';
 import { machineFacts } from './machine-facts.js';
 import { latestResults, markdownReport } from './report-markdown.js';
@@ -80,16 +93,38 @@ function resultLine(stdout: string): Record<string, unknown> {
   return result;
 }
 
-async function oneRun(run: number, dir: string, a: BenchDisk, b: BenchDisk, partitions: PartitionFacts[], sourceHashes: { all: string; partitions: string }): Promise<Sample[]> {
+async function oneRun(
+  run: number,
+  dir: string,
+  a: BenchDisk,
+  b: BenchDisk,
+  partitions: PartitionFacts[],
+  sourceHashes: { all: string; partitions: string },
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   const runDir = path.join(dir, `run-${run}`);
   const logDir = path.join(runDir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const step = async (operation: string, contender: string, script: Script, warmPaths: string[], usedBytes: number, size?: () => Promise<number>): Promise<Sample> => {
+  const step = async (
+    operation: string,
+    contender: string,
+    script: Script,
+    warmPaths: string[],
+    usedBytes: number,
+    size?: () => Promise<number>,
+  ): Promise<Sample> => {
     await warm(warmPaths, config.dropCaches);
     const usage = await runTimed(script.script, { dir: runDir, pipelines: script.pipelines, dropCaches: config.dropCaches });
     const { stdout, ...rest } = usage;
-    const sample: Sample = { run, operation, contender, usedBytes, ...rest, sizeBytes: size ? await size() : null, result: contender === 'Lifeboat' && operation !== 'at rest (--version)' ? resultLine(stdout) : null };
+    const sample: Sample = {
+      run,
+      operation,
+      contender,
+      usedBytes,
+      ...rest,
+      sizeBytes: size ? await size() : null,
+      result: contender === 'Lifeboat' && operation !== 'at rest (--version)' ? resultLine(stdout) : null,
+    };
     samples.push(sample);
     console.log(`  run ${run + 1}: ${`${operation}, ${contender}`.padEnd(48)} ${usage.wallSeconds.toFixed(2)} s`);
     return sample;
@@ -102,26 +137,49 @@ async function oneRun(run: number, dir: string, a: BenchDisk, b: BenchDisk, part
     const snapshot = String(first.result?.['snapshot']);
     await step('capture, unchanged', 'Lifeboat', lifeboatCapture(cli, a.devices, repo), [a.devices.disk], a.ranges.usedBytes);
     await mkdir(images('partclone-a'));
-    const partclone = await step('capture', 'partclone + zstd', partcloneCapture(a.devices, images('partclone-a'), logDir), partSources(a), a.ranges.usedBytes, () => duBytes(images('partclone-a')));
+    const partclone = await step(
+      'capture',
+      'partclone + zstd',
+      partcloneCapture(a.devices, images('partclone-a'), logDir),
+      partSources(a),
+      a.ranges.usedBytes,
+      () => duBytes(images('partclone-a')),
+    );
     partclone.result = await partcloneCounts(logDir);
     await mkdir(images('dd-a'));
     await step('capture', 'dd + zstd', ddCapture(a.devices, images('dd-a')), [a.devices.disk], a.ranges.usedBytes, () => duBytes(images('dd-a')));
 
     const before = await duBytes(repo);
-    await step('incremental capture', 'Lifeboat', lifeboatCapture(cli, b.devices, repo), [b.devices.disk], b.ranges.usedBytes, async () => (await duBytes(repo)) - before);
+    await step(
+      'incremental capture',
+      'Lifeboat',
+      lifeboatCapture(cli, b.devices, repo),
+      [b.devices.disk],
+      b.ranges.usedBytes,
+      async () => (await duBytes(repo)) - before,
+    );
     for (const [contender, name, script] of [
       ['partclone + zstd', 'partclone-b', (out: string) => partcloneCapture(b.devices, out, logDir)],
       ['dd + zstd', 'dd-b', (out: string) => ddCapture(b.devices, out)],
     ] as const) {
       await mkdir(images(name));
-      await step('incremental capture', contender, script(images(name)), contender === 'dd + zstd' ? [b.devices.disk] : partSources(b), b.ranges.usedBytes, () => duBytes(images(name)));
+      await step(
+        'incremental capture',
+        contender,
+        script(images(name)),
+        contender === 'dd + zstd' ? [b.devices.disk] : partSources(b),
+        b.ranges.usedBytes,
+        () => duBytes(images(name)),
+      );
       await rm(images(name), { recursive: true });
     }
 
     const countFile = path.join(runDir, 'limit-output');
     const limits = limitScripts(readRanges, a.devices.disk, a.rangesFile, countFile);
     await step('limit: read', 'used bytes to /dev/null', limits.read, [a.devices.disk], a.ranges.usedBytes);
-    await step('limit: zstd', 'used bytes into zstd -T0 -3', limits.zstd, [a.devices.disk], a.ranges.usedBytes, async () => Number((await readFile(countFile, 'utf8')).trim()));
+    await step('limit: zstd', 'used bytes into zstd -T0 -3', limits.zstd, [a.devices.disk], a.ranges.usedBytes, async () =>
+      Number((await readFile(countFile, 'utf8')).trim()),
+    );
     await step('read + SHA-256', 'used bytes, one core', limits.sha256, [a.devices.disk], a.ranges.usedBytes);
 
     const restores: Array<[string, ContenderName, (t: DiskDevices) => Script, string, boolean]> = [
@@ -171,7 +229,12 @@ async function profileLifeboat(dir: string, a: BenchDisk, partitions: PartitionF
     await truncate(targetFile, config.diskGiB * GiB);
     const target = await attachDisk(attachments, targetFile, partitions, { readOnly: false, partitions: false });
     await warm([repo], config.dropCaches);
-    const restore = await profileCommand(node, main, ['restore', '--repo', repo, '--target', target.disk, '--yes', '--confirm-target', target.disk, '--json'], path.join(dir, 'profile'));
+    const restore = await profileCommand(
+      node,
+      main,
+      ['restore', '--repo', repo, '--target', target.disk, '--yes', '--confirm-target', target.disk, '--json'],
+      path.join(dir, 'profile'),
+    );
     return { capture, restore };
   } finally {
     await attachments.cleanup();
@@ -192,14 +255,31 @@ async function main(): Promise<void> {
   try {
     console.log(`building the ${config.diskGiB} GiB bench disk (seed ${config.seed}) in ${dir}`);
     const corpus = await TextCorpus.load(path.join(root, 'node_modules'), 32 * MiB);
-    const disk = await buildTestDisk(dir, { sizeBytes: config.diskGiB * GiB, ntfsSizeBytes: Math.floor((config.diskGiB * GiB * config.ntfsPercent) / 100 / MiB) * MiB, ext4Full: config.ext4FullPercent / 100, ntfsFull: config.ntfsFullPercent / 100, seed: config.seed }, corpus);
+    const disk = await buildTestDisk(
+      dir,
+      {
+        sizeBytes: config.diskGiB * GiB,
+        ntfsSizeBytes: Math.floor((config.diskGiB * GiB * config.ntfsPercent) / 100 / MiB) * MiB,
+        ext4Full: config.ext4FullPercent / 100,
+        ntfsFull: config.ntfsFullPercent / 100,
+        seed: config.seed,
+      },
+      corpus,
+    );
     const change = await changedCopy(disk.file, path.join(dir, 'disk-changed.img'), disk.partitions, config.changedPercent, config.seed, corpus, dir);
     console.log(`built in ${disk.seconds.toFixed(0)} s; changed ${change.changedFiles} of ${change.totalFiles} files on the copy`);
     const a = await benchDisk(attachments, dir, 'disk', disk.file, disk.partitions);
     const b = await benchDisk(attachments, dir, 'disk-changed', path.join(dir, 'disk-changed.img'), disk.partitions);
     const sourceHashes = { all: await hashRanges(disk.file, a.rangesFile), partitions: await hashRanges(disk.file, a.partitionRangesFile) };
     facts = {
-      disk: { sizeBytes: disk.sizeBytes, partitions: disk.partitions, buildSeconds: disk.seconds, usedBytes: a.ranges.usedBytes, byPartition: a.ranges.byPartition, partcloneUsedBytes: Number.NaN },
+      disk: {
+        sizeBytes: disk.sizeBytes,
+        partitions: disk.partitions,
+        buildSeconds: disk.seconds,
+        usedBytes: a.ranges.usedBytes,
+        byPartition: a.ranges.byPartition,
+        partcloneUsedBytes: Number.NaN,
+      },
       changed: { ...change, usedBytes: b.ranges.usedBytes },
     };
     for (let run = 0; run < config.runs; run++) samples.push(...(await oneRun(run, dir, a, b, disk.partitions, sourceHashes)));
@@ -217,14 +297,28 @@ async function main(): Promise<void> {
   const date = startedAt.toISOString().slice(0, 10);
   const startup = await latestResults(resultsDir, 'binary-startup');
   const maps = await latestResults(resultsDir, 'used-block-maps');
-  const results = { date, startedAt: startedAt.toISOString(), minutes: (Date.now() - startedAt.getTime()) / 60_000, config, machine: { ...machine, loadAverageAtEnd: os.loadavg()[0] ?? 0 }, ...facts, summary, profiles, binaryStartup: startup, usedBlockMaps: maps, samples };
+  const results = {
+    date,
+    startedAt: startedAt.toISOString(),
+    minutes: (Date.now() - startedAt.getTime()) / 60_000,
+    config,
+    machine: { ...machine, loadAverageAtEnd: os.loadavg()[0] ?? 0 },
+    ...facts,
+    summary,
+    profiles,
+    binaryStartup: startup,
+    usedBlockMaps: maps,
+    samples,
+  };
   await mkdir(resultsDir, { recursive: true });
   const jsonFile = path.join(resultsDir, `${date}.json`);
   const mdFile = path.join(resultsDir, `${date}.md`);
   await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
   const markdown = markdownReport(results);
   await writeFile(mdFile, markdown);
-  process.stdout.write(`\n${markdown}\nwrote ${path.relative(process.cwd(), jsonFile)} and ${path.relative(process.cwd(), mdFile)} (${results.minutes.toFixed(1)} min)\n`);
+  process.stdout.write(
+    `\n${markdown}\nwrote ${path.relative(process.cwd(), jsonFile)} and ${path.relative(process.cwd(), mdFile)} (${results.minutes.toFixed(1)} min)\n`,
+  );
 }
 
 await main();

@@ -108,8 +108,24 @@ export async function buildTestDisk(dir: string, options: TestDiskOptions, corpu
       fillFilesystem(ntfsDir, ntfsFiles, contentSource(corpus, ntfsPlan.seed, 'ntfs')),
     ]);
     const partitions: PartitionFacts[] = [
-      { number: 1, filesystem: 'ntfs' as const, ...ntfs, ...ntfsPlan, files: ntfsFilled.keptFiles, keptBytesByKind: ntfsFilled.keptBytesByKind, usedAfterFillBytes: await usedBytes(ntfsDir, ntfs.sizeBytes) },
-      { number: 2, filesystem: 'ext4' as const, ...ext4, ...ext4Plan, files: ext4Filled.keptFiles, keptBytesByKind: ext4Filled.keptBytesByKind, usedAfterFillBytes: await usedBytes(ext4Dir, ext4.sizeBytes) },
+      {
+        number: 1,
+        filesystem: 'ntfs' as const,
+        ...ntfs,
+        ...ntfsPlan,
+        files: ntfsFilled.keptFiles,
+        keptBytesByKind: ntfsFilled.keptBytesByKind,
+        usedAfterFillBytes: await usedBytes(ntfsDir, ntfs.sizeBytes),
+      },
+      {
+        number: 2,
+        filesystem: 'ext4' as const,
+        ...ext4,
+        ...ext4Plan,
+        files: ext4Filled.keptFiles,
+        keptBytesByKind: ext4Filled.keptBytesByKind,
+        usedAfterFillBytes: await usedBytes(ext4Dir, ext4.sizeBytes),
+      },
     ].map(({ startSector: _s, seed: _seed, ...facts }) => facts);
     return { file, sizeBytes: options.sizeBytes, partitions, seconds: (performance.now() - started) / 1000 };
   } finally {

@@ -42,7 +42,8 @@ function parseTime(name: string, text: string): ProcessUsage {
   // GNU time puts "Command exited with non-zero status N" before its line when the command failed.
   const line = text.trim().split('\n').at(-1) ?? '';
   const [wall, user, system, rssKiB] = line.split(' ').map(Number);
-  if ([wall, user, system, rssKiB].some((n) => n === undefined || Number.isNaN(n))) throw new Error(`GNU time wrote no usage for ${name}: ${JSON.stringify(text)}`);
+  if ([wall, user, system, rssKiB].some((n) => n === undefined || Number.isNaN(n)))
+    throw new Error(`GNU time wrote no usage for ${name}: ${JSON.stringify(text)}`);
   return { name, wallSeconds: wall as number, cpuSeconds: (user as number) + (system as number), maxRssBytes: (rssKiB as number) * 1024 };
 }
 
@@ -70,7 +71,8 @@ export async function runTimed(script: string, options: RunOptions): Promise<Ste
     maxBuffer: 256 * 1024 ** 2,
   });
   const wallSeconds = (performance.now() - started) / 1000;
-  if (child.exitCode !== 0) throw new Error(`the step failed (exit ${String(child.exitCode)}):\n${script}\n${child.stderr.slice(-4000)}\n${child.stdout.slice(-2000)}`);
+  if (child.exitCode !== 0)
+    throw new Error(`the step failed (exit ${String(child.exitCode)}):\n${script}\n${child.stderr.slice(-4000)}\n${child.stdout.slice(-2000)}`);
   const whole = parseTime('whole script', await readFile(path.join(stats, 'whole script'), 'utf8'));
   const processes: ProcessUsage[] = [];
   for (const name of (await readdir(stats)).sort()) {
@@ -79,6 +81,7 @@ export async function runTimed(script: string, options: RunOptions): Promise<Ste
   const rss = new Map(processes.map((p) => [p.name, p.maxRssBytes]));
   const pipelines = options.pipelines ?? [];
   for (const name of pipelines.flat()) if (!rss.has(name)) throw new Error(`no usage recorded for ${name}`);
-  const peakRssBytes = pipelines.length === 0 ? whole.maxRssBytes : Math.max(...pipelines.map((group) => group.reduce((sum, name) => sum + (rss.get(name) ?? 0), 0)));
+  const peakRssBytes =
+    pipelines.length === 0 ? whole.maxRssBytes : Math.max(...pipelines.map((group) => group.reduce((sum, name) => sum + (rss.get(name) ?? 0), 0)));
   return { wallSeconds, cpuSeconds: whole.cpuSeconds, peakRssBytes, processes, stdout: child.stdout };
 }

@@ -88,4 +88,7 @@ process.stdout.write(`${lines.join('\n')}\n`);
 const outDir = path.join(here, '..', '..', 'bench', 'results');
 await mkdir(outDir, { recursive: true });
 const date = new Date().toISOString().slice(0, 10);
-await writeFile(path.join(outDir, `${date}-used-block-maps.json`), `${JSON.stringify({ date, sizeGiB, runs, node: process.version, cores: os.cpus().length, results }, null, 2)}\n`);
+await writeFile(
+  path.join(outDir, `${date}-used-block-maps.json`),
+  `${JSON.stringify({ date, sizeGiB, runs, node: process.version, cores: os.cpus().length, results }, null, 2)}\n`,
+);

@@ -22,7 +22,15 @@ export interface UsedRanges {
 
 interface InspectJson {
   table: { metadataAreas: Array<{ offsetBytes: number; sizeBytes: number }>; gaps: Array<{ offsetBytes: number; sizeBytes: number; position: string }> };
-  partitions: Array<{ number: number; startBytes: number; sizeBytes: number; blockSizeBytes: number; copiedBytes: number; map: Array<[number, number]>; filesystem: { type: string } | null }>;
+  partitions: Array<{
+    number: number;
+    startBytes: number;
+    sizeBytes: number;
+    blockSizeBytes: number;
+    copiedBytes: number;
+    map: Array<[number, number]>;
+    filesystem: { type: string } | null;
+  }>;
   copiedBytes: number;
 }
 
@@ -37,7 +45,8 @@ export async function usedRanges(cli: string[], disk: string): Promise<UsedRange
   const partitionRanges: Array<[number, number]> = [];
   for (const part of inspect.partitions) {
     const end = part.startBytes + part.sizeBytes;
-    const clustersEnd = part.filesystem?.type === 'ntfs' ? part.startBytes + Math.floor((part.sizeBytes - 512) / part.blockSizeBytes) * part.blockSizeBytes : end;
+    const clustersEnd =
+      part.filesystem?.type === 'ntfs' ? part.startBytes + Math.floor((part.sizeBytes - 512) / part.blockSizeBytes) * part.blockSizeBytes : end;
     for (const [first, count] of part.map) {
       const start = part.startBytes + first * part.blockSizeBytes;
       const length = Math.min(count * part.blockSizeBytes, end - start);

@@ -75,7 +75,10 @@ async function buildTarget(targetName, target, runtime) {
         name: 'lifeboat-payload',
         setup(esbuild) {
           esbuild.onResolve({ filter: /^lifeboat:payload$/ }, () => ({ path: 'payload', namespace: 'lifeboat-payload' }));
-          esbuild.onLoad({ filter: /.*/, namespace: 'lifeboat-payload' }, () => ({ contents: JSON.stringify({ manifest, blobBase64: blob.toString('base64') }), loader: 'json' }));
+          esbuild.onLoad({ filter: /.*/, namespace: 'lifeboat-payload' }, () => ({
+            contents: JSON.stringify({ manifest, blobBase64: blob.toString('base64') }),
+            loader: 'json',
+          }));
         },
       },
     ],
@@ -92,5 +95,7 @@ async function buildTarget(targetName, target, runtime) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const sizeMiB = (statSync(output).size / 1048576).toFixed(1);
-  console.log(`build-binary: ${path.relative(root, output)} (${sizeMiB} MiB, payload ${(blob.length / 1048576).toFixed(1)} MiB in ${files.length} files) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `build-binary: ${path.relative(root, output)} (${sizeMiB} MiB, payload ${(blob.length / 1048576).toFixed(1)} MiB in ${files.length} files) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }

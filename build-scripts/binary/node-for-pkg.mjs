@@ -30,7 +30,10 @@ export function preparePkgHome(root, target) {
   // pkg only checks that the archive and its sentinel exist before it looks for the extracted
   // binary, so the archive is a note saying where the binary really came from, not a Node release.
   if (!existsSync(`${archive}.ok`)) {
-    writeFileSync(archive, `Not a Node.js archive: ${path.basename(binary)} beside it is ${target.nodePackage}@${NODE_VERSION} from the npm registry (${target.integrity}), placed by build-scripts/binary/node-for-pkg.mjs.\n`);
+    writeFileSync(
+      archive,
+      `Not a Node.js archive: ${path.basename(binary)} beside it is ${target.nodePackage}@${NODE_VERSION} from the npm registry (${target.integrity}), placed by build-scripts/binary/node-for-pkg.mjs.\n`,
+    );
     writeFileSync(`${archive}.ok`, '');
   }
   return home;
@@ -41,11 +44,15 @@ function verifiedNodeBinary(root, target) {
   const dir = path.join(root, 'build/binary/node-packages');
   mkdirSync(dir, { recursive: true });
   const spec = `${target.nodePackage}@${NODE_VERSION}`;
-  const packed = JSON.parse(execFileSync('npm', ['pack', spec, '--json', '--pack-destination', dir], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', spec, '--json', '--pack-destination', dir], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
   const tarball = path.join(dir, packed[0].filename);
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
   if (integrity !== target.integrity) {
-    throw new Error(`${spec} from the npm registry has integrity ${integrity}, but targets.mjs pins ${target.integrity}. Refusing to build on an unexpected Node binary.`);
+    throw new Error(
+      `${spec} from the npm registry has integrity ${integrity}, but targets.mjs pins ${target.integrity}. Refusing to build on an unexpected Node binary.`,
+    );
   }
   const unpacked = path.join(dir, `${target.nodePackage}-${NODE_VERSION}`);
   rmSync(unpacked, { recursive: true, force: true });

@@ -33,8 +33,13 @@ export async function bundleApp(root) {
 const withoutInkDevtools = {
   name: 'without-ink-devtools',
   setup(esbuild) {
-    esbuild.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes(`${path.sep}ink${path.sep}`) ? { path: 'ink-devtools', namespace: 'lifeboat-stub' } : undefined));
-    esbuild.onLoad({ filter: /.*/, namespace: 'lifeboat-stub' }, () => ({ contents: "throw new Error('React devtools are not part of the single binary.');", loader: 'js' }));
+    esbuild.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}ink${path.sep}`) ? { path: 'ink-devtools', namespace: 'lifeboat-stub' } : undefined,
+    );
+    esbuild.onLoad({ filter: /.*/, namespace: 'lifeboat-stub' }, () => ({
+      contents: "throw new Error('React devtools are not part of the single binary.');",
+      loader: 'js',
+    }));
   },
 };
 
@@ -48,7 +53,9 @@ export function runtimeFiles(root, target) {
   };
   add('node_modules/zstd-napi/package.json', 'node_modules/zstd-napi/package.json');
   add('node_modules/zstd-napi/binding.js', 'node_modules/zstd-napi/binding.js');
-  for (const name of readdirSync(path.join(root, 'node_modules/zstd-napi/dist')).filter((n) => n.endsWith('.js')).sort()) {
+  for (const name of readdirSync(path.join(root, 'node_modules/zstd-napi/dist'))
+    .filter((n) => n.endsWith('.js'))
+    .sort()) {
     add(`node_modules/zstd-napi/dist/${name}`, `node_modules/zstd-napi/dist/${name}`);
   }
   add('node_modules/zstd-napi/build/Release/binding.node', target.zstdBinding);

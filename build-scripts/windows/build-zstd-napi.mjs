@@ -73,9 +73,7 @@ export async function buildZstdNapi({ force = false } = {}) {
   }
   rmSync(work, { recursive: true, force: true });
   mkdirSync(path.join(work, 'obj'), { recursive: true });
-  const objects = await compileAll(
-    units.map((unit, index) => ({ ...unit, object: path.join(work, 'obj', `${index}-${path.basename(unit.source)}.o`) })),
-  );
+  const objects = await compileAll(units.map((unit, index) => ({ ...unit, object: path.join(work, 'obj', `${index}-${path.basename(unit.source)}.o`) })));
 
   // An import library whose stubs call mingw's __delayLoadHelper2 on first use instead of
   // binding at load time; the DLL name in it is only what node-delay-load-hook.c recognises.
@@ -91,7 +89,20 @@ export async function buildZstdNapi({ force = false } = {}) {
   const map = path.join(work, 'binding.map');
   execFileSync(
     TOOLS.gxx,
-    ['-shared', '-s', '-o', partial, ...objects, delayLib, '-static', '-static-libgcc', '-static-libstdc++', '-Wl,--no-undefined', '-Wl,--no-insert-timestamp', `-Wl,-Map=${map}`],
+    [
+      '-shared',
+      '-s',
+      '-o',
+      partial,
+      ...objects,
+      delayLib,
+      '-static',
+      '-static-libgcc',
+      '-static-libstdc++',
+      '-Wl,--no-undefined',
+      '-Wl,--no-insert-timestamp',
+      `-Wl,-Map=${map}`,
+    ],
     { stdio: 'inherit' },
   );
   checkImports(partial);

@@ -61,7 +61,18 @@ function run(program, args) {
  * Universal C runtime (an OS component since Windows 10) and API sets (api-ms-win-*), which the
  * loader maps onto system DLLs.
  */
-const SYSTEM_DLLS = new Set(['kernel32.dll', 'msvcrt.dll', 'advapi32.dll', 'user32.dll', 'ntdll.dll', 'shell32.dll', 'ole32.dll', 'setupapi.dll', 'bcryptprimitives.dll', 'ucrtbase.dll']);
+const SYSTEM_DLLS = new Set([
+  'kernel32.dll',
+  'msvcrt.dll',
+  'advapi32.dll',
+  'user32.dll',
+  'ntdll.dll',
+  'shell32.dll',
+  'ole32.dll',
+  'setupapi.dll',
+  'bcryptprimitives.dll',
+  'ucrtbase.dll',
+]);
 const isSystemDll = (dll) => SYSTEM_DLLS.has(dll.toLowerCase()) || /^api-ms-win-/i.test(dll);
 
 /** The DLLs a PE file's import table names (bound when the file loads), read with objdump -p. */
@@ -105,6 +116,7 @@ export function checkDelayLoad(mapFile, libraryStem, hookSource) {
   if (!map.includes(`${libraryStem}_h.o`)) problems.push(`the delay-import descriptor of ${libraryStem} was not linked`);
   if (!map.includes('delayimp.o')) problems.push("mingw's delay-load helper (delayimp.o) was not linked");
   if (map.includes('delay-n.o')) problems.push("libmingwex's default notify hook (delay-n.o) was linked instead of ours");
-  if (!new RegExp(`${hookObject}\\.o\\n\\s+0x[0-9a-f]+\\s+__pfnDliNotifyHook2\\n`).test(map)) problems.push(`__pfnDliNotifyHook2 does not come from ${hookSource}`);
+  if (!new RegExp(`${hookObject}\\.o\\n\\s+0x[0-9a-f]+\\s+__pfnDliNotifyHook2\\n`).test(map))
+    problems.push(`__pfnDliNotifyHook2 does not come from ${hookSource}`);
   if (problems.length > 0) throw new Error(`${mapFile}: ${problems.join('; ')}.`);
 }

@@ -32,7 +32,11 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Lays files end to end and describes them; the build calls this. */
-export function packPayload(entry: string, helper: string, files: Array<{ path: string; mode: number; bytes: Uint8Array }>): { manifest: PayloadManifest; blob: Buffer } {
+export function packPayload(
+  entry: string,
+  helper: string,
+  files: Array<{ path: string; mode: number; bytes: Uint8Array }>,
+): { manifest: PayloadManifest; blob: Buffer } {
   const described: PayloadFile[] = [];
   let offset = 0;
   for (const file of files) {
@@ -65,7 +69,13 @@ function checkManifest(manifest: PayloadManifest, blobBytes: number): void {
     checkRelativePath(file.path);
     if (paths.has(file.path)) throw new Error(`its payload lists ${file.path} twice`);
     paths.add(file.path);
-    if (!Number.isSafeInteger(file.offset) || !Number.isSafeInteger(file.sizeBytes) || file.offset < 0 || file.sizeBytes < 0 || file.offset + file.sizeBytes > blobBytes) {
+    if (
+      !Number.isSafeInteger(file.offset) ||
+      !Number.isSafeInteger(file.sizeBytes) ||
+      file.offset < 0 ||
+      file.sizeBytes < 0 ||
+      file.offset + file.sizeBytes > blobBytes
+    ) {
       throw new Error(`its payload places ${file.path} outside the ${blobBytes} bytes it carries`);
     }
   }

@@ -31,7 +31,11 @@ export function launch(payload: EmbeddedPayload): void {
     if (runDir !== null) removeRunDirectory(runDir);
     const reason = error instanceof Error ? error.message : String(error);
     reportError(
-      new LifeboatError('BINARY_DAMAGED', `This Lifeboat binary cannot start: ${reason}. Copy the binary again, or make room in the temp directory (${os.tmpdir()}).`, { cause: error }),
+      new LifeboatError(
+        'BINARY_DAMAGED',
+        `This Lifeboat binary cannot start: ${reason}. Copy the binary again, or make room in the temp directory (${os.tmpdir()}).`,
+        { cause: error },
+      ),
       report,
     );
     process.exitCode = 1;

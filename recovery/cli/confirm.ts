@@ -23,15 +23,24 @@ function matches(answer: string, options: ConfirmOptions): boolean {
 export async function confirmTarget(options: ConfirmOptions, what: string): Promise<void> {
   if (options.yes) {
     if (options.confirmTarget === undefined) {
-      throw new LifeboatError('NOT_CONFIRMED', `--yes needs --confirm-target ${options.name}: repeat the target's name so a typo in --target cannot destroy the wrong disk.`);
+      throw new LifeboatError(
+        'NOT_CONFIRMED',
+        `--yes needs --confirm-target ${options.name}: repeat the target's name so a typo in --target cannot destroy the wrong disk.`,
+      );
     }
     if (!matches(options.confirmTarget, options)) {
-      throw new LifeboatError('NOT_CONFIRMED', `--confirm-target ${options.confirmTarget} does not name the target ${options.path} (${options.name}); nothing was written.`);
+      throw new LifeboatError(
+        'NOT_CONFIRMED',
+        `--confirm-target ${options.confirmTarget} does not name the target ${options.path} (${options.name}); nothing was written.`,
+      );
     }
     return;
   }
   if (!process.stdin.isTTY) {
-    throw new LifeboatError('NOT_CONFIRMED', `Nobody can answer the confirmation here (no terminal); run with --yes --confirm-target ${options.name}. Nothing was written.`);
+    throw new LifeboatError(
+      'NOT_CONFIRMED',
+      `Nobody can answer the confirmation here (no terminal); run with --yes --confirm-target ${options.name}. Nothing was written.`,
+    );
   }
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {

@@ -52,7 +52,17 @@ export function renderInspect(path: string, disk: DiskAnalysis): string {
   const wholeReasons: string[] = [];
   for (const { partition, analysis, copiedBytes } of disk.partitions) {
     const label = analysis.info?.label || partition.name || '';
-    lines.push(row([String(partition.number), formatBytes(partition.startBytes), formatBytes(partition.sizeBytes), fsWord(analysis), label, formatBytes(copiedBytes), how(analysis)]));
+    lines.push(
+      row([
+        String(partition.number),
+        formatBytes(partition.startBytes),
+        formatBytes(partition.sizeBytes),
+        fsWord(analysis),
+        label,
+        formatBytes(copiedBytes),
+        how(analysis),
+      ]),
+    );
     if (analysis.reason && analysis.coverage === 'whole') wholeReasons.push(`partition ${partition.number}: ${analysis.reason}`);
   }
   if (disk.wholeDisk) {
@@ -64,7 +74,9 @@ export function renderInspect(path: string, disk: DiskAnalysis): string {
   if (!disk.wholeDisk) {
     const leading = disk.table.gaps.find((gap) => gap.position === 'leading');
     const unallocated = disk.table.gaps.filter((gap) => gap.position !== 'leading').reduce((sum, gap) => sum + gap.sizeBytes, 0);
-    lines.push(`Outside partitions: ${formatBytes(disk.outsidePartitionsBytes)} copied (the table${leading ? `, ${formatBytes(leading.sizeBytes)} before partition 1` : ''}).`);
+    lines.push(
+      `Outside partitions: ${formatBytes(disk.outsidePartitionsBytes)} copied (the table${leading ? `, ${formatBytes(leading.sizeBytes)} before partition 1` : ''}).`,
+    );
     if (unallocated > 0) lines.push(`Unallocated between and after partitions: ${formatBytes(unallocated)}, not copied.`);
   }
   const share = disk.sizeBytes > 0 ? ((disk.copiedBytes / disk.sizeBytes) * 100).toFixed(1) : '0.0';

@@ -15,11 +15,17 @@ export function targetLines(opened: OpenedDisk, current: PartitionTable | null, 
   else if (!current || current.scheme === 'none') lines.push('  now: no partition table');
   else {
     lines.push(`  now: ${current.scheme.toUpperCase()} with ${current.partitions.length} partition(s); ALL OF THIS WILL BE DESTROYED:`);
-    for (const p of current.partitions) lines.push(`    ${String(p.number).padStart(3)}  ${formatBytes(p.startBytes).padStart(10)}  ${formatBytes(p.sizeBytes).padStart(10)}  ${p.typeName}${p.name ? ` "${p.name}"` : ''}`);
+    for (const p of current.partitions)
+      lines.push(
+        `    ${String(p.number).padStart(3)}  ${formatBytes(p.startBytes).padStart(10)}  ${formatBytes(p.sizeBytes).padStart(10)}  ${p.typeName}${p.name ? ` "${p.name}"` : ''}`,
+      );
   }
   return lines;
 }
 
 export function extentLines(extents: readonly ExtentRecord[]): string[] {
-  return extents.map((e) => `    ${extentLabel(e).padEnd(40)} at ${formatBytes(e.startBytes).padStart(10)}, ${formatBytes(e.sizeBytes).padStart(10)}, ${formatBytes(e.usedBytes).padStart(10)} to write`);
+  return extents.map(
+    (e) =>
+      `    ${extentLabel(e).padEnd(40)} at ${formatBytes(e.startBytes).padStart(10)}, ${formatBytes(e.sizeBytes).padStart(10)}, ${formatBytes(e.usedBytes).padStart(10)} to write`,
+  );
 }

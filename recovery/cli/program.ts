@@ -82,10 +82,23 @@ export function buildProgram(): Command {
     .addOption(sectorSizeOption())
     .option('--json', 'progress and result as JSON lines (lifeboat.progress/1)')
     .allowExcessArguments(false)
-    .action(async (options: { source: string; repo: string; partition?: number; level: number; note?: string; chunkSize?: number; packSize?: number; rescue?: boolean; sectorSize?: string; json?: boolean }) => {
-      const { sectorSize, ...rest } = options;
-      await captureCommand({ ...rest, json: Boolean(options.json), ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}) });
-    });
+    .action(
+      async (options: {
+        source: string;
+        repo: string;
+        partition?: number;
+        level: number;
+        note?: string;
+        chunkSize?: number;
+        packSize?: number;
+        rescue?: boolean;
+        sectorSize?: string;
+        json?: boolean;
+      }) => {
+        const { sectorSize, ...rest } = options;
+        await captureCommand({ ...rest, json: Boolean(options.json), ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}) });
+      },
+    );
 
   program
     .command('restore')
@@ -104,19 +117,35 @@ export function buildProgram(): Command {
     .addOption(sectorSizeOption())
     .option('--json', 'plan, progress and result as JSON lines (lifeboat.progress/1)')
     .allowExcessArguments(false)
-    .action(async (options: { repo: string; snapshot?: string; target: string; partition?: number; verify?: boolean; precheck: boolean; yes?: boolean; confirmTarget?: string; sectorSize?: string; json?: boolean; resume?: boolean; growLast?: boolean; discard?: boolean }) => {
-      const { sectorSize, ...rest } = options;
-      await restoreCommand({
-        ...rest,
-        verify: Boolean(options.verify),
-        resume: Boolean(options.resume),
-        growLast: Boolean(options.growLast),
-        discard: Boolean(options.discard),
-        yes: Boolean(options.yes),
-        json: Boolean(options.json),
-        ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}),
-      });
-    });
+    .action(
+      async (options: {
+        repo: string;
+        snapshot?: string;
+        target: string;
+        partition?: number;
+        verify?: boolean;
+        precheck: boolean;
+        yes?: boolean;
+        confirmTarget?: string;
+        sectorSize?: string;
+        json?: boolean;
+        resume?: boolean;
+        growLast?: boolean;
+        discard?: boolean;
+      }) => {
+        const { sectorSize, ...rest } = options;
+        await restoreCommand({
+          ...rest,
+          verify: Boolean(options.verify),
+          resume: Boolean(options.resume),
+          growLast: Boolean(options.growLast),
+          discard: Boolean(options.discard),
+          yes: Boolean(options.yes),
+          json: Boolean(options.json),
+          ...(sectorSize ? { sectorSize: Number(sectorSize) } : {}),
+        });
+      },
+    );
 
   program
     .command('verify')
@@ -162,14 +191,14 @@ export function buildProgram(): Command {
       await mediaWriteCommand({ ...options, yes: Boolean(options.yes), json: Boolean(options.json) });
     });
 
-  const job = program.command('job').description("unattended jobs of the live image (docs/live-image.md)").allowExcessArguments(false);
+  const job = program.command('job').description('unattended jobs of the live image (docs/live-image.md)').allowExcessArguments(false);
   job
     .command('run')
     .description('run a job: lifeboat commands one after the other, logged next to the image')
     .option('--file <file>', 'a job file (lifeboat-job.txt)')
     .option('--steps <text>', 'the job inline, steps separated by ";" (the kernel command line\'s lifeboat.job)')
     .option('--check', 'only check the job and say what it would do')
-    .option('--outcome-file <file>', 'write what should happen next (poweroff, reboot, menu, shell), ok or failed, and the log\'s path to this file')
+    .option('--outcome-file <file>', "write what should happen next (poweroff, reboot, menu, shell), ok or failed, and the log's path to this file")
     .allowExcessArguments(false)
     .action(async (options: { file?: string; steps?: string; check?: boolean; outcomeFile?: string }) => {
       await jobCommand({ ...options, checkOnly: Boolean(options.check) });

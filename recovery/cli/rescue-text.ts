@@ -18,7 +18,10 @@ function ownerText(owner: ByteOwner): string {
 }
 
 export function rescueLines(rescue: RescueRecord, extents: readonly ExtentRecord[], sectorBytes: number): string[] {
-  const passes = rescue.passes.map((p) => `  ${p.name}: ${p.reads} reads, ${p.failedReads} failed${p.recoveredBytes > 0 ? `, ${formatBytes(p.recoveredBytes)} recovered` : ''} (${p.seconds.toFixed(1)} s)`);
+  const passes = rescue.passes.map(
+    (p) =>
+      `  ${p.name}: ${p.reads} reads, ${p.failedReads} failed${p.recoveredBytes > 0 ? `, ${formatBytes(p.recoveredBytes)} recovered` : ''} (${p.seconds.toFixed(1)} s)`,
+  );
   if (rescue.badRangeCount === 0) return ['Rescue: every used sector was read; nothing was filled with zeros.', ...passes];
   const lines = [
     `Rescue: ${rescue.badSectorCount} unreadable sector(s) in ${rescue.badRangeCount} range(s) (${formatBytes(rescue.badSectorCount * sectorBytes)}) were stored as zeros:`,

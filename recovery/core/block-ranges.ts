@@ -71,7 +71,10 @@ export class BlockRangesBuilder {
   add(start: number, count: number): void {
     if (count <= 0) return;
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || start + count > this.limitBlocks) {
-      throw new LifeboatError('CORRUPT_FILESYSTEM', `Metadata marks blocks ${start} to ${start + count - 1} as used, but the filesystem has only ${this.limitBlocks} blocks.`);
+      throw new LifeboatError(
+        'CORRUPT_FILESYSTEM',
+        `Metadata marks blocks ${start} to ${start + count - 1} as used, but the filesystem has only ${this.limitBlocks} blocks.`,
+      );
     }
     const last = this.size - 1;
     if (last >= 0) {
@@ -150,7 +153,10 @@ export class BlockRangesBuilder {
 
   private grow(): void {
     if (this.size >= this.maxRanges) {
-      throw new LifeboatError('LIMIT_EXCEEDED', `The used-block map has more than ${this.maxRanges} separate runs; Lifeboat stops there so a damaged or hostile filesystem cannot exhaust memory.`);
+      throw new LifeboatError(
+        'LIMIT_EXCEEDED',
+        `The used-block map has more than ${this.maxRanges} separate runs; Lifeboat stops there so a damaged or hostile filesystem cannot exhaust memory.`,
+      );
     }
     const capacity = Math.min(this.maxRanges, this.starts.length * 2);
     const starts = new Float64Array(capacity);

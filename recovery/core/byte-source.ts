@@ -19,19 +19,31 @@ export const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 export function checkReadRange(source: { sizeBytes: number }, offsetBytes: number, lengthBytes: number, what = 'the data'): void {
   if (!Number.isSafeInteger(offsetBytes) || !Number.isSafeInteger(lengthBytes) || offsetBytes < 0 || lengthBytes < 0) {
-    throw new LifeboatError('TRUNCATED', `Lifeboat was asked to read ${what} at an impossible position (${offsetBytes}, ${lengthBytes} bytes); the metadata pointing there is damaged.`, {
-      details: { offsetBytes: Number.isFinite(offsetBytes) ? offsetBytes : 0 },
-    });
+    throw new LifeboatError(
+      'TRUNCATED',
+      `Lifeboat was asked to read ${what} at an impossible position (${offsetBytes}, ${lengthBytes} bytes); the metadata pointing there is damaged.`,
+      {
+        details: { offsetBytes: Number.isFinite(offsetBytes) ? offsetBytes : 0 },
+      },
+    );
   }
   if (lengthBytes > MAX_READ_BYTES) {
-    throw new LifeboatError('LIMIT_EXCEEDED', `Metadata asked for a ${lengthBytes}-byte read of ${what}; Lifeboat reads at most ${MAX_READ_BYTES} bytes at once, so the metadata is damaged or hostile.`, {
-      details: { offsetBytes },
-    });
+    throw new LifeboatError(
+      'LIMIT_EXCEEDED',
+      `Metadata asked for a ${lengthBytes}-byte read of ${what}; Lifeboat reads at most ${MAX_READ_BYTES} bytes at once, so the metadata is damaged or hostile.`,
+      {
+        details: { offsetBytes },
+      },
+    );
   }
   if (offsetBytes + lengthBytes > source.sizeBytes) {
-    throw new LifeboatError('TRUNCATED', `${capitalize(what)} at byte ${offsetBytes} (${lengthBytes} bytes) lies past the end (${source.sizeBytes} bytes): the disk or image is truncated or its metadata is damaged.`, {
-      details: { offsetBytes },
-    });
+    throw new LifeboatError(
+      'TRUNCATED',
+      `${capitalize(what)} at byte ${offsetBytes} (${lengthBytes} bytes) lies past the end (${source.sizeBytes} bytes): the disk or image is truncated or its metadata is damaged.`,
+      {
+        details: { offsetBytes },
+      },
+    );
   }
 }
 

@@ -5,11 +5,7 @@ import { LifeboatError } from '../core/errors.js';
  * access reject anything else, and a request that is not aligned is always a bug upstream, so it
  * is caught here with a sentence that names the numbers.
  */
-export function checkRange(
-  disk: { path: string; sizeBytes: number; logicalSectorSize: number },
-  offsetBytes: number,
-  lengthBytes: number,
-): void {
+export function checkRange(disk: { path: string; sizeBytes: number; logicalSectorSize: number }, offsetBytes: number, lengthBytes: number): void {
   const sector = disk.logicalSectorSize;
   if (!Number.isSafeInteger(offsetBytes) || !Number.isSafeInteger(lengthBytes) || offsetBytes < 0 || lengthBytes < 0) {
     throw new LifeboatError('OUT_OF_RANGE', `Invalid I/O range (offset ${offsetBytes}, length ${lengthBytes}) on ${disk.path}.`, {

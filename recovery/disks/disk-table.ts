@@ -64,11 +64,31 @@ export function diskTableRows(disks: ListedDisk[]): DiskTableRow[] {
   for (const disk of disks) {
     rows.push({
       kind: 'disk',
-      cells: [disk.path, formatBytes(disk.sizeBytes), disk.transport, describeModel(disk), diskFlags(disk).map((f) => FLAG_WORDS[f]).join(',')],
+      cells: [
+        disk.path,
+        formatBytes(disk.sizeBytes),
+        disk.transport,
+        describeModel(disk),
+        diskFlags(disk)
+          .map((f) => FLAG_WORDS[f])
+          .join(','),
+      ],
     });
     if ('filesystem' in disk && disk.filesystem) {
-      const whole: ListedPartition = { ...disk, name: '(whole disk)', number: 0, startBytes: 0, type: null, uuid: null, label: null, filesystem: disk.filesystem };
-      rows.push({ kind: 'partition', cells: ['  (no table)', formatBytes(disk.sizeBytes), filesystemWord(disk.filesystem), describePartition(whole), describeState(whole)] });
+      const whole: ListedPartition = {
+        ...disk,
+        name: '(whole disk)',
+        number: 0,
+        startBytes: 0,
+        type: null,
+        uuid: null,
+        label: null,
+        filesystem: disk.filesystem,
+      };
+      rows.push({
+        kind: 'partition',
+        cells: ['  (no table)', formatBytes(disk.sizeBytes), filesystemWord(disk.filesystem), describePartition(whole), describeState(whole)],
+      });
     }
     const partitions: ListedPartition[] = disk.partitions;
     for (const part of partitions) {

@@ -4,10 +4,7 @@ import { LifeboatError } from '../core/errors.js';
 export function diskIoError(cause: unknown, device: string, action: string, offsetBytes?: number, sectorSize?: number): LifeboatError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const errno = Math.abs((cause as NodeJS.ErrnoException | undefined)?.errno ?? 0);
-  const where =
-    offsetBytes === undefined
-      ? ''
-      : ` at byte ${offsetBytes}${sectorSize ? ` (sector ${Math.floor(offsetBytes / sectorSize)})` : ''}`;
+  const where = offsetBytes === undefined ? '' : ` at byte ${offsetBytes}${sectorSize ? ` (sector ${Math.floor(offsetBytes / sectorSize)})` : ''}`;
   const details = { device, errno, ...(offsetBytes === undefined ? {} : { offsetBytes }) };
   switch (code) {
     case 'ENOENT':

@@ -45,7 +45,12 @@ async function isFile(target: string): Promise<boolean> {
 async function describe(target: string, helper: HelperClient): Promise<Pick<OpenedDisk, 'name' | 'helperDisk' | 'partition' | 'identity'>> {
   if (await isFile(target)) return { name: target, helperDisk: null, partition: null, identity: { model: null, serial: null } };
   const info = await helper.info(target);
-  return { name: info.partition?.name ?? info.disk.name, helperDisk: info.disk, partition: info.partition ?? null, identity: { model: info.disk.model, serial: info.disk.serial } };
+  return {
+    name: info.partition?.name ?? info.disk.name,
+    helperDisk: info.disk,
+    partition: info.partition ?? null,
+    identity: { model: info.disk.model, serial: info.disk.serial },
+  };
 }
 
 /** Mount points of the target (a partition: its own; a disk: all of its partitions'). */
@@ -58,9 +63,16 @@ export function mountsOf(opened: Pick<OpenedDisk, 'helperDisk' | 'partition'>): 
 /** Opens a source read-only. Mounted sources are allowed; the warning says why that is risky. */
 export async function openSource(target: string, helper: HelperClient, options: OpenOptions = {}): Promise<OpenedDisk & { warnings: string[] }> {
   const facts = await describe(target, helper);
-  const disk = facts.helperDisk ? await openDisk(target, helper) : await openImageFile(target, options.sectorSize ? { logicalSectorSize: options.sectorSize } : {});
+  const disk = facts.helperDisk
+    ? await openDisk(target, helper)
+    : await openImageFile(target, options.sectorSize ? { logicalSectorSize: options.sectorSize } : {});
   const mounts = mountsOf(facts);
-  const warnings = mounts.length > 0 ? [`${target} has mounted filesystems (${mounts.join(', ')}); it is read as it is now, and files changing during the capture may be inconsistent in the image. Unmount them for a consistent image.`] : [];
+  const warnings =
+    mounts.length > 0
+      ? [
+          `${target} has mounted filesystems (${mounts.join(', ')}); it is read as it is now, and files changing during the capture may be inconsistent in the image. Unmount them for a consistent image.`,
+        ]
+      : [];
   return { ...facts, disk, warnings };
 }
 
@@ -72,7 +84,12 @@ export interface TargetRules {
 }
 
 /** Why `target` may not be written, as a sentence, or null. */
-export async function targetRefusal(target: string, facts: Pick<OpenedDisk, 'helperDisk' | 'partition'>, rules: TargetRules, platform: NodeJS.Platform = process.platform): Promise<string | null> {
+export async function targetRefusal(
+  target: string,
+  facts: Pick<OpenedDisk, 'helperDisk' | 'partition'>,
+  rules: TargetRules,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string | null> {
   const { helperDisk, partition } = facts;
   if (rules.source && path.resolve(rules.source.disk.path) === path.resolve(target)) return `${target} is the source itself.`;
   if (rules.source?.helperDisk && helperDisk && rules.source.helperDisk.path === helperDisk.path) return `${target} is on the source disk ${helperDisk.path}.`;

@@ -23,12 +23,18 @@ export async function analyzePartition(source: ByteSource): Promise<FilesystemAn
   }
   if (info === null) return whole(source, null, 'no filesystem Lifeboat knows was found; every block is copied');
   if (info.type === 'swap') {
-    return { info, map: leadingBytesMap(source.sizeBytes, swapHeaderSizeBytes(info)), coverage: 'header', reason: 'swap holds nothing worth keeping; only its header is copied' };
+    return {
+      info,
+      map: leadingBytesMap(source.sizeBytes, swapHeaderSizeBytes(info)),
+      coverage: 'header',
+      reason: 'swap holds nothing worth keeping; only its header is copied',
+    };
   }
   const mapper = mapperFor(info.type);
   if (mapper === null) {
     if (ENCRYPTED.has(info.type)) return whole(source, info, `it is encrypted (${info.type}); every block is copied as it is`);
-    if (CONTAINERS.has(info.type)) return whole(source, info, `it is a ${info.type === 'LVM2_member' ? 'LVM physical volume' : 'RAID member'}; every block is copied`);
+    if (CONTAINERS.has(info.type))
+      return whole(source, info, `it is a ${info.type === 'LVM2_member' ? 'LVM physical volume' : 'RAID member'}; every block is copied`);
     return whole(source, info, `Lifeboat has no used-block map for ${info.type}; every block is copied`);
   }
   try {

@@ -95,11 +95,7 @@ export function detected(
  * is; `advice` says what a person can do (the tool that repairs it, or copying the whole partition).
  */
 export function detectCorrupt(format: string, what: string, advice: string, offsetBytes?: number): LifeboatError {
-  return new LifeboatError(
-    'CORRUPT_FILESYSTEM',
-    `${format}: ${what}. ${advice}`,
-    offsetBytes === undefined ? {} : { details: { offsetBytes } },
-  );
+  return new LifeboatError('CORRUPT_FILESYSTEM', `${format}: ${what}. ${advice}`, offsetBytes === undefined ? {} : { details: { offsetBytes } });
 }
 
 /** `a * b` when the product is an exact integer, else a CORRUPT_FILESYSTEM error naming the field. */

@@ -87,7 +87,11 @@ export class OwnerLists {
     for (const known of list) {
       if (known.kind !== owner.kind || known.name !== owner.name) continue;
       if (known.fileOffsetBytes === undefined && owner.fileOffsetBytes === undefined) return;
-      if (known.fileOffsetBytes !== undefined && owner.fileOffsetBytes !== undefined && known.fileOffsetBytes + (known.lengthBytes ?? 0) === owner.fileOffsetBytes) {
+      if (
+        known.fileOffsetBytes !== undefined &&
+        owner.fileOffsetBytes !== undefined &&
+        known.fileOffsetBytes + (known.lengthBytes ?? 0) === owner.fileOffsetBytes
+      ) {
         known.lengthBytes = (known.lengthBytes ?? 0) + (owner.lengthBytes ?? 0);
         return;
       }

@@ -3,16 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { LifeboatError } from '../core/errors.js';
 import { helperErrorToLifeboat } from './error-codes.js';
 import { locateHelper } from './locate-helper.js';
-import type {
-  CodeEntry,
-  HelperAnswer,
-  HelperDisk,
-  InfoResult,
-  PartitionExtent,
-  RereadResult,
-  VersionResult,
-  VolumesResult,
-} from './protocol.js';
+import type { CodeEntry, HelperAnswer, HelperDisk, InfoResult, PartitionExtent, RereadResult, VersionResult, VolumesResult } from './protocol.js';
 
 export interface HelperOptions {
   /** Path of the helper executable; found with locateHelper() when absent. */

@@ -27,8 +27,5 @@ export function locateHelper(env: NodeJS.ProcessEnv = process.env, platform: Nod
     if (parent === dir) break;
     dir = parent;
   }
-  throw new LifeboatError(
-    'HELPER_NOT_FOUND',
-    'The native disk helper has not been built. Run `npm ci` (or `npm run build:native`) in the Lifeboat checkout.',
-  );
+  throw new LifeboatError('HELPER_NOT_FOUND', 'The native disk helper has not been built. Run `npm ci` (or `npm run build:native`) in the Lifeboat checkout.');
 }

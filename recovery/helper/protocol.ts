@@ -67,9 +67,7 @@ export interface HelperErrorBody {
   device?: string;
 }
 
-export type HelperAnswer =
-  | { id: number | string | null; ok: true; result: unknown }
-  | { id: number | string | null; ok: false; error: HelperErrorBody };
+export type HelperAnswer = { id: number | string | null; ok: true; result: unknown } | { id: number | string | null; ok: false; error: HelperErrorBody };
 
 export interface VersionResult {
   helper: string;

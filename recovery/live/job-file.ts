@@ -35,12 +35,18 @@ const MAX_STEPS = 100;
 
 /** A job file's text. */
 export function parseJobFile(text: string): Job {
-  return parseJob(text.split(/\r?\n/).map((line, i) => ({ text: line, where: `line ${i + 1}` })), text.length);
+  return parseJob(
+    text.split(/\r?\n/).map((line, i) => ({ text: line, where: `line ${i + 1}` })),
+    text.length,
+  );
 }
 
 /** The kernel command line form: steps separated by `;`. */
 export function parseJobSteps(text: string): Job {
-  return parseJob(text.split(';').map((part, i) => ({ text: part, where: `step ${i + 1}` })), text.length);
+  return parseJob(
+    text.split(';').map((part, i) => ({ text: part, where: `step ${i + 1}` })),
+    text.length,
+  );
 }
 
 function parseJob(lines: Array<{ text: string; where: string }>, length: number): Job {

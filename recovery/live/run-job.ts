@@ -63,7 +63,9 @@ export async function runJob(options: JobRunOptions): Promise<JobRunResult> {
     const durationSeconds = (Date.now() - started) / 1000;
     const exitCode = result.exitCode ?? 1;
     steps.push({ where: step.where, args: step.args, exitCode, durationSeconds });
-    both(`== step ${i + 1} ${exitCode === 0 ? 'succeeded' : `FAILED (exit code ${exitCode}${result.signal ? `, ${result.signal}` : ''})`} after ${durationSeconds.toFixed(1)} s\n`);
+    both(
+      `== step ${i + 1} ${exitCode === 0 ? 'succeeded' : `FAILED (exit code ${exitCode}${result.signal ? `, ${result.signal}` : ''})`} after ${durationSeconds.toFixed(1)} s\n`,
+    );
     log.sync();
     if (exitCode !== 0) {
       ok = false;

@@ -22,7 +22,10 @@ export async function checkFormatTools(): Promise<void> {
   for (const { tool, pkg } of TOOLS) {
     const found = await execa('sh', ['-c', `command -v ${tool}`], { reject: false, env: withSbin() });
     if (found.exitCode !== 0) {
-      throw new LifeboatError('MEDIA_FORMAT_FAILED', `A data partition needs ${tool} (Debian package ${pkg}), which is not installed. Nothing was written; install it, or write without a data partition (--no-data-partition).`);
+      throw new LifeboatError(
+        'MEDIA_FORMAT_FAILED',
+        `A data partition needs ${tool} (Debian package ${pkg}), which is not installed. Nothing was written; install it, or write without a data partition (--no-data-partition).`,
+      );
     }
   }
 }

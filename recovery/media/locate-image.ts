@@ -48,8 +48,14 @@ function isFile(file: string): boolean {
 /** The image to write: `explicit` when given (it must be a file), else the first candidate that exists. */
 export function locateImage(explicit: string | undefined, places: ImagePlaces = defaultImagePlaces()): string {
   if (explicit !== undefined) {
-    if (!existsSync(explicit)) throw new LifeboatError('MEDIA_IMAGE_MISSING', `The image ${explicit} does not exist; check the path given to --image.`, { details: { device: explicit } });
-    if (!isFile(explicit)) throw new LifeboatError('MEDIA_IMAGE_INVALID', `${explicit} is not a file; --image takes the live image file (${LIVE_IMAGE_NAME}).`, { details: { device: explicit } });
+    if (!existsSync(explicit))
+      throw new LifeboatError('MEDIA_IMAGE_MISSING', `The image ${explicit} does not exist; check the path given to --image.`, {
+        details: { device: explicit },
+      });
+    if (!isFile(explicit))
+      throw new LifeboatError('MEDIA_IMAGE_INVALID', `${explicit} is not a file; --image takes the live image file (${LIVE_IMAGE_NAME}).`, {
+        details: { device: explicit },
+      });
     return path.resolve(explicit);
   }
   const candidates = imageCandidates(places);

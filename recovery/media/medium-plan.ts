@@ -79,14 +79,22 @@ function tooSmall(target: MediumTarget, requiredBytes: number, what: string): Li
 
 export async function planMedium(image: MediumImage, target: MediumTarget, options: { dataPartition: boolean }): Promise<MediumPlan> {
   if (image.sizeBytes < 2 * IMAGE_SECTOR_BYTES || image.sizeBytes % IMAGE_SECTOR_BYTES !== 0) {
-    throw new LifeboatError('MEDIA_IMAGE_INVALID', `${image.path} is ${image.sizeBytes} bytes, which is not a disk image (a live image is a whole number of ${IMAGE_SECTOR_BYTES}-byte sectors). Check that the file is complete, or build it again.`, {
-      details: { device: image.path },
-    });
+    throw new LifeboatError(
+      'MEDIA_IMAGE_INVALID',
+      `${image.path} is ${image.sizeBytes} bytes, which is not a disk image (a live image is a whole number of ${IMAGE_SECTOR_BYTES}-byte sectors). Check that the file is complete, or build it again.`,
+      {
+        details: { device: image.path },
+      },
+    );
   }
   if (target.logicalSectorSize !== IMAGE_SECTOR_BYTES) {
-    throw new LifeboatError('UNSUPPORTED', `${target.path} has ${target.logicalSectorSize}-byte sectors, but the live image's partition table counts ${IMAGE_SECTOR_BYTES}-byte sectors: written there, it would point to the wrong places. Use a USB stick or disk with ${IMAGE_SECTOR_BYTES}-byte sectors.`, {
-      details: { device: target.path },
-    });
+    throw new LifeboatError(
+      'UNSUPPORTED',
+      `${target.path} has ${target.logicalSectorSize}-byte sectors, but the live image's partition table counts ${IMAGE_SECTOR_BYTES}-byte sectors: written there, it would point to the wrong places. Use a USB stick or disk with ${IMAGE_SECTOR_BYTES}-byte sectors.`,
+      {
+        details: { device: target.path },
+      },
+    );
   }
   const imageTable = await readPartitionTable(image.source, IMAGE_SECTOR_BYTES);
   const warnings = [...imageTable.warnings];
@@ -95,7 +103,14 @@ export async function planMedium(image: MediumImage, target: MediumTarget, optio
   const firstSector = await image.source.readAt(0, IMAGE_SECTOR_BYTES);
   if (!options.dataPartition) {
     if (target.sizeBytes < occupiedBytes) throw tooSmall(target, occupiedBytes, 'the image');
-    return { image: { path: image.path, sizeBytes: image.sizeBytes }, imageTable, firstSector: new Uint8Array(firstSector), dataPartition: null, requiredBytes: occupiedBytes, warnings };
+    return {
+      image: { path: image.path, sizeBytes: image.sizeBytes },
+      imageTable,
+      firstSector: new Uint8Array(firstSector),
+      dataPartition: null,
+      requiredBytes: occupiedBytes,
+      warnings,
+    };
   }
 
   const requiredBytes = alignUp(occupiedBytes, DATA_ALIGN_BYTES) + MIN_DATA_PARTITION_BYTES;
@@ -107,7 +122,9 @@ export async function planMedium(image: MediumImage, target: MediumTarget, optio
   if (target.sizeBytes < requiredBytes) throw tooSmall(target, requiredBytes, `the image with a ${formatBytes(MIN_DATA_PARTITION_BYTES)} data partition`);
   const added = addPrimaryEntry(firstSector, lba1, { ...request, diskSizeBytes: target.sizeBytes });
   if (added.capped) {
-    warnings.push(`${target.path} is larger than the 2 TiB an MBR partition table can address: the data partition ends at 2 TiB and the rest of the disk stays unused.`);
+    warnings.push(
+      `${target.path} is larger than the 2 TiB an MBR partition table can address: the data partition ends at 2 TiB and the rest of the disk stays unused.`,
+    );
   }
   return {
     image: { path: image.path, sizeBytes: image.sizeBytes },

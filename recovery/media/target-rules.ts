@@ -51,12 +51,17 @@ export async function mediumTargetFacts(target: string, helper: HelperClient): P
 
 /** Throws the refusal (TARGET_REFUSED, NOT_A_DISK) for writing `imagePath` onto `target`; returns when it may be written. */
 export async function checkMediumTarget(target: string, facts: TargetFacts, imagePath: string): Promise<void> {
-  const refuse = (sentence: string) => new LifeboatError('TARGET_REFUSED', `Lifeboat will not write the live image to ${target}: ${sentence}`, { details: { device: target } });
+  const refuse = (sentence: string) =>
+    new LifeboatError('TARGET_REFUSED', `Lifeboat will not write the live image to ${target}: ${sentence}`, { details: { device: target } });
   const disk = facts.helperDisk;
   if (facts.partition) {
-    throw new LifeboatError('NOT_A_DISK', `${target} is a partition; a live stick is written over a whole disk. Give the disk (${disk?.path ?? 'its whole-disk device'}) after checking it holds nothing you need.`, {
-      details: { device: target },
-    });
+    throw new LifeboatError(
+      'NOT_A_DISK',
+      `${target} is a partition; a live stick is written over a whole disk. Give the disk (${disk?.path ?? 'its whole-disk device'}) after checking it holds nothing you need.`,
+      {
+        details: { device: target },
+      },
+    );
   }
   // The running system and the boot medium first: those say the most, even when the disk also holds the image.
   const general = await targetRefusal(target, facts, {});

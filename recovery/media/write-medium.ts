@@ -79,7 +79,12 @@ async function clear(target: Disk, progress: ProgressTracker): Promise<void> {
 }
 
 /** Copies the image (all but its first MiB first, that MiB after it, never sector 0); returns the digests of each block. */
-async function copy(job: WriteMediumJob, layout: ReturnType<typeof blocks>, hashes: { image: Hash; expected: Hash }, progress: ProgressTracker): Promise<string[]> {
+async function copy(
+  job: WriteMediumJob,
+  layout: ReturnType<typeof blocks>,
+  hashes: { image: Hash; expected: Hash },
+  progress: ProgressTracker,
+): Promise<string[]> {
   const { image, target } = job;
   const ss = image.logicalSectorSize;
   const head = await image.readAt(0, layout[0]?.end ?? ss);
@@ -119,7 +124,13 @@ async function copy(job: WriteMediumJob, layout: ReturnType<typeof blocks>, hash
   return digests;
 }
 
-async function readBack(job: WriteMediumJob, exact: ExactReader, layout: ReturnType<typeof blocks>, digests: readonly string[], progress: ProgressTracker): Promise<string> {
+async function readBack(
+  job: WriteMediumJob,
+  exact: ExactReader,
+  layout: ReturnType<typeof blocks>,
+  digests: readonly string[],
+  progress: ProgressTracker,
+): Promise<string> {
   const hash = createHash('sha256').update(job.plan.firstSector);
   progress.startPhase('readback', job.image.sizeBytes - job.image.logicalSectorSize);
   let firstBad: { start: number; end: number } | null = null;
@@ -148,9 +159,13 @@ async function writeFirstSector(job: WriteMediumJob, exact: ExactReader, progres
   await target.flush();
   const back = await exact.readAt(0, plan.firstSector.length);
   if (Buffer.compare(back, plan.firstSector) !== 0) {
-    throw new LifeboatError('MEDIA_WRITE_MISMATCH', `The partition table read back from ${target.path} differs from the one written. Write the stick again; if it fails again, use another stick.`, {
-      details: { device: target.path, offsetBytes: 0 },
-    });
+    throw new LifeboatError(
+      'MEDIA_WRITE_MISMATCH',
+      `The partition table read back from ${target.path} differs from the one written. Write the stick again; if it fails again, use another stick.`,
+      {
+        details: { device: target.path, offsetBytes: 0 },
+      },
+    );
   }
   progress.advance(plan.firstSector.length);
 }
@@ -159,7 +174,10 @@ export async function writeMedium(job: WriteMediumJob): Promise<WriteMediumResul
   const { image, target, plan } = job;
   const ss = image.logicalSectorSize;
   if (target.logicalSectorSize !== ss || image.sizeBytes !== plan.image.sizeBytes || target.sizeBytes < plan.requiredBytes) {
-    throw new LifeboatError('INTERNAL', `The write plan does not fit ${target.path} or ${image.path} any more (sizes changed since planning); run the command again.`);
+    throw new LifeboatError(
+      'INTERNAL',
+      `The write plan does not fit ${target.path} or ${image.path} any more (sizes changed since planning); run the command again.`,
+    );
   }
   const progress = new ProgressTracker('media', job.onProgress);
   const layout = blocks(image.sizeBytes, Math.min(GUARD_BYTES, image.sizeBytes), ss, job.blockBytes ?? BLOCK_BYTES);

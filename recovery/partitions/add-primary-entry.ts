@@ -65,30 +65,41 @@ export function addPrimaryEntry(lba0: Uint8Array, lba1: Uint8Array | null, reque
     throw new LifeboatError('USAGE', `The alignment ${request.alignBytes} is not a whole number of ${ss}-byte sectors.`);
   }
   const reading = readMbrSector(lba0);
-  if (!reading.isMbr) throw noSlot(`The image has no MBR partition table (${reading.reason}), so no data partition can be added to it; write it with --no-data-partition.`);
+  if (!reading.isMbr)
+    throw noSlot(`The image has no MBR partition table (${reading.reason}), so no data partition can be added to it; write it with --no-data-partition.`);
   if (reading.entries.some((entry) => entry.typeByte === GPT_PROTECTIVE_TYPE) || (lba1 !== null && hasGptSignature(lba1))) {
-    throw noSlot('The image has a GPT (a protective 0xEE entry or a GPT header at LBA 1); an entry added to its MBR would disagree with the GPT, so no data partition can be added. Write it with --no-data-partition.');
+    throw noSlot(
+      'The image has a GPT (a protective 0xEE entry or a GPT header at LBA 1); an entry added to its MBR would disagree with the GPT, so no data partition can be added. Write it with --no-data-partition.',
+    );
   }
   const diskSectors = Math.floor(request.diskSizeBytes / ss);
   let endLba = 0;
   for (const entry of reading.entries.filter(isUsedEntry)) {
     const entryEnd = entry.startLba + entry.sectors;
     if (entryEnd > diskSectors) {
-      throw new LifeboatError('CORRUPT_PARTITION_TABLE', `MBR partition ${entry.number} (type 0x${hex2(entry.typeByte)}, LBA ${entry.startLba}-${entryEnd - 1}) reaches past the end of the disk (${diskSectors} sectors); the table is damaged or meant for a bigger disk.`, {
-        details: { offsetBytes: ENTRIES_OFFSET + (entry.number - 1) * ENTRY_BYTES },
-      });
+      throw new LifeboatError(
+        'CORRUPT_PARTITION_TABLE',
+        `MBR partition ${entry.number} (type 0x${hex2(entry.typeByte)}, LBA ${entry.startLba}-${entryEnd - 1}) reaches past the end of the disk (${diskSectors} sectors); the table is damaged or meant for a bigger disk.`,
+        {
+          details: { offsetBytes: ENTRIES_OFFSET + (entry.number - 1) * ENTRY_BYTES },
+        },
+      );
     }
     endLba = Math.max(endLba, entryEnd);
   }
   const free = reading.entries.find((entry) => !isUsedEntry(entry));
-  if (free === undefined) throw noSlot('All four primary slots of the image\'s MBR are in use, so no data partition can be added; write it with --no-data-partition.');
+  if (free === undefined)
+    throw noSlot("All four primary slots of the image's MBR are in use, so no data partition can be added; write it with --no-data-partition.");
 
   // LBA 0 is the MBR itself: nothing starts before LBA 1.
   const afterBytes = Math.max(request.afterBytes, endLba * ss, ss);
   const startLba = (Math.ceil(afterBytes / request.alignBytes) * request.alignBytes) / ss;
   const limit = Math.min(diskSectors, MBR_MAX_SECTORS);
   if (startLba >= limit) {
-    throw new LifeboatError('OUT_OF_RANGE', `There is no room for a partition after byte ${afterBytes}: the disk has ${diskSectors} sectors of ${ss} bytes and an MBR partition must start below sector ${MBR_MAX_SECTORS}.`);
+    throw new LifeboatError(
+      'OUT_OF_RANGE',
+      `There is no room for a partition after byte ${afterBytes}: the disk has ${diskSectors} sectors of ${ss} bytes and an MBR partition must start below sector ${MBR_MAX_SECTORS}.`,
+    );
   }
   const sectors = limit - startLba;
   // A copy (Buffer's slice would be a view): the caller's sector must stay as it was.

@@ -20,12 +20,7 @@ export interface EbrChain {
   warnings: string[];
 }
 
-export async function readEbrChain(
-  source: ByteSource,
-  sectorSizeBytes: number,
-  diskSectors: number,
-  extended: MbrEntry,
-): Promise<EbrChain> {
+export async function readEbrChain(source: ByteSource, sectorSizeBytes: number, diskSectors: number, extended: MbrEntry): Promise<EbrChain> {
   const extStart = extended.startLba;
   const extEnd = extStart + extended.sectors;
   const chain: EbrChain = { logicals: [], ebrLbas: [], warnings: [] };
@@ -59,7 +54,9 @@ export async function readEbrChain(
       const logical: LogicalEntry = { ...first, number, startLba: lba + first.startLba, ebrLba: lba };
       chain.logicals.push(logical);
       if (logical.startLba + logical.sectors > extEnd) {
-        chain.warnings.push(`Logical partition ${number} (LBA ${logical.startLba}, ${logical.sectors} sectors) extends past the end of extended partition ${extended.number}.`);
+        chain.warnings.push(
+          `Logical partition ${number} (LBA ${logical.startLba}, ${logical.sectors} sectors) extends past the end of extended partition ${extended.number}.`,
+        );
       }
       number++;
     }
@@ -70,15 +67,7 @@ export async function readEbrChain(
   return chain;
 }
 
-function whyStop(
-  lba: number,
-  step: number,
-  seen: Set<number>,
-  extStart: number,
-  extEnd: number,
-  diskSectors: number,
-  extendedNumber: number,
-): string | null {
+function whyStop(lba: number, step: number, seen: Set<number>, extStart: number, extEnd: number, diskSectors: number, extendedNumber: number): string | null {
   if (step >= MAX_EBRS) {
     return `The chain of logical partitions is longer than ${MAX_EBRS} EBRs; Lifeboat stopped reading it there (the table is probably damaged).`;
   }

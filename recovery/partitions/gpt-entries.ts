@@ -28,7 +28,10 @@ export function parseGptEntries(array: Uint8Array, header: GptHeader, warnings: 
       uniqueGuid: guidText(array, at + 16),
       firstLba: Number(first),
       lastLba: Number(last),
-      attributes: `0x${view.getBigUint64(at + 48, true).toString(16).padStart(16, '0')}`,
+      attributes: `0x${view
+        .getBigUint64(at + 48, true)
+        .toString(16)
+        .padStart(16, '0')}`,
       name: utf16Name(array.subarray(at + NAME_OFFSET, at + NAME_OFFSET + NAME_BYTES)),
     });
   }

@@ -106,7 +106,10 @@ export function serializeGptHeader(template: Uint8Array, header: GptHeader, sect
   const sector = new Uint8Array(sectorSizeBytes);
   sector.set(template.subarray(0, header.headerSizeBytes));
   const view = dataView(sector);
-  sector.set(Array.from(GPT_SIGNATURE, (c) => c.charCodeAt(0)), 0);
+  sector.set(
+    Array.from(GPT_SIGNATURE, (c) => c.charCodeAt(0)),
+    0,
+  );
   view.setUint32(8, header.revision, true);
   view.setUint32(12, header.headerSizeBytes, true);
   view.setBigUint64(24, BigInt(header.myLba), true);

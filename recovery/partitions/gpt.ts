@@ -61,7 +61,9 @@ export async function readGpt(source: ByteSource, sectorSizeBytes: number, diskS
   const entries = parseGptEntries(used.entriesBytes, used.header, warnings);
   for (const entry of entries) {
     if (entry.firstLba < used.header.firstUsableLba || entry.lastLba > used.header.lastUsableLba) {
-      warnings.push(`GPT partition ${entry.index + 1} (LBA ${entry.firstLba}–${entry.lastLba}) lies outside the usable range (LBA ${used.header.firstUsableLba}–${used.header.lastUsableLba}).`);
+      warnings.push(
+        `GPT partition ${entry.index + 1} (LBA ${entry.firstLba}–${entry.lastLba}) lies outside the usable range (LBA ${used.header.firstUsableLba}–${used.header.lastUsableLba}).`,
+      );
     }
   }
   return {
@@ -84,7 +86,11 @@ export async function readGpt(source: ByteSource, sectorSizeBytes: number, diskS
 
 async function readCopy(source: ByteSource, lba: number, sectorSizeBytes: number, diskSectors: number): Promise<CopyReading> {
   if (lba >= diskSectors) {
-    return { problem: `LBA ${lba}, where a GPT header should be, lies past the end of the disk (${diskSectors} sectors).`, hasSignature: false, alternateHint: null };
+    return {
+      problem: `LBA ${lba}, where a GPT header should be, lies past the end of the disk (${diskSectors} sectors).`,
+      hasSignature: false,
+      alternateHint: null,
+    };
   }
   const sector = await source.readAt(lba * sectorSizeBytes, sectorSizeBytes);
   const hasSignature = hasGptSignature(sector);
@@ -92,7 +98,11 @@ async function readCopy(source: ByteSource, lba: number, sectorSizeBytes: number
   if (typeof parsed === 'string') return { problem: parsed, hasSignature, alternateHint: hasSignature ? alternateHint(sector, diskSectors) : null };
   const arraySectors = entriesSectors(parsed, sectorSizeBytes);
   if (parsed.entriesLba + arraySectors > diskSectors) {
-    return { problem: `The entries array of the GPT header at LBA ${lba} (LBA ${parsed.entriesLba}, ${arraySectors} sectors) lies past the end of the disk.`, hasSignature, alternateHint: null };
+    return {
+      problem: `The entries array of the GPT header at LBA ${lba} (LBA ${parsed.entriesLba}, ${arraySectors} sectors) lies past the end of the disk.`,
+      hasSignature,
+      alternateHint: null,
+    };
   }
   const entriesBytes = await source.readAt(parsed.entriesLba * sectorSizeBytes, parsed.entryCount * parsed.entrySizeBytes);
   const actual = crc32(entriesBytes) >>> 0;
@@ -125,8 +135,12 @@ function compareCopies(primary: GptHeader, backup: GptHeader, warnings: string[]
 function checkAgainstDisk(used: GptHeader, primary: GptHeader | null, diskSectors: number, sectorSizeBytes: number, warnings: string[]): void {
   if (used.lastUsableLba >= diskSectors) {
     const missingBytes = (used.lastUsableLba + 1 - diskSectors) * sectorSizeBytes;
-    warnings.push(`The GPT's usable range ends at LBA ${used.lastUsableLba} but the disk has only ${diskSectors} sectors: the image is truncated (at least ${missingBytes} bytes are missing) or the disk shrank.`);
+    warnings.push(
+      `The GPT's usable range ends at LBA ${used.lastUsableLba} but the disk has only ${diskSectors} sectors: the image is truncated (at least ${missingBytes} bytes are missing) or the disk shrank.`,
+    );
   } else if (primary !== null && primary.alternateLba < diskSectors - 1) {
-    warnings.push(`The backup GPT belongs at LBA ${primary.alternateLba}, not at the disk's last LBA ${diskSectors - 1}: the disk was enlarged after partitioning (a restore puts it at the end).`);
+    warnings.push(
+      `The backup GPT belongs at LBA ${primary.alternateLba}, not at the disk's last LBA ${diskSectors - 1}: the disk was enlarged after partitioning (a restore puts it at the end).`,
+    );
   }
 }

@@ -57,7 +57,8 @@ function setMbrEntrySize(sector: Uint8Array, slot: number, absoluteStartLba: num
 function replaceArea(metadata: MetadataBytes[], kind: MetadataBytes['kind'], offsetBytes: number, edit: (bytes: Uint8Array) => void): void {
   const index = metadata.findIndex((a) => a.kind === kind && a.offsetBytes === offsetBytes);
   const area = metadata[index];
-  if (area === undefined || !area.intact) throw cannotGrow(`The captured partition table's ${kind} at byte ${offsetBytes} is missing or damaged, so its entry cannot be changed.`);
+  if (area === undefined || !area.intact)
+    throw cannotGrow(`The captured partition table's ${kind} at byte ${offsetBytes} is missing or damaged, so its entry cannot be changed.`);
   const bytes = area.bytes.slice();
   edit(bytes);
   metadata[index] = { ...area, bytes };
@@ -128,7 +129,7 @@ function growMbr(table: PartitionTable, metadata: MetadataBytes[], last: Partiti
 export function growLastPartition(captured: PartitionTable, capturedMetadata: readonly MetadataBytes[], targetSizeBytes: number): GrownTable {
   if (captured.scheme === 'none') throw cannotGrow('The snapshot has no partition table, so there is no last partition to grow.');
   const last = lastPartition(captured);
-  if (last === null) throw cannotGrow('The snapshot\'s partition table has no partitions to grow.');
+  if (last === null) throw cannotGrow("The snapshot's partition table has no partitions to grow.");
   if (captured.scheme === 'gpt' && captured.mbr?.hybrid === true) {
     throw cannotGrow('The captured GPT has a hybrid MBR, whose entries would then disagree with the grown GPT entry.');
   }
@@ -139,7 +140,9 @@ export function growLastPartition(captured: PartitionTable, capturedMetadata: re
   const lastLba = captured.scheme === 'gpt' ? growGpt(table, metadata, last, targetSectors) : growMbr(table, metadata, last, targetSectors);
   const newSizeBytes = (lastLba + 1) * ss - last.startBytes;
   if (newSizeBytes <= last.sizeBytes) {
-    throw cannotGrow(`The target leaves no whole MiB after partition ${last.number}, which already ends at byte ${last.startBytes + last.sizeBytes}: there is nothing to grow into.`);
+    throw cannotGrow(
+      `The target leaves no whole MiB after partition ${last.number}, which already ends at byte ${last.startBytes + last.sizeBytes}: there is nothing to grow into.`,
+    );
   }
   table.partitions = table.partitions.map((p) => (p.number === last.number ? { ...p, sizeBytes: newSizeBytes } : p));
   const capped = captured.scheme === 'mbr' && targetSectors > MBR_MAX_SECTORS;
@@ -148,6 +151,8 @@ export function growLastPartition(captured: PartitionTable, capturedMetadata: re
     metadata,
     partition: last,
     newSizeBytes,
-    note: capped ? `An MBR cannot describe sectors past 2^32; partition ${last.number} grows only to that limit and the rest of the target stays unallocated.` : null,
+    note: capped
+      ? `An MBR cannot describe sectors past 2^32; partition ${last.number} grows only to that limit and the rest of the target stays unallocated.`
+      : null,
   };
 }

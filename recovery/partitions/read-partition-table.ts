@@ -81,7 +81,9 @@ async function readMbrLayout(source: ByteSource, table: PartitionTable, mbr: Mbr
   }
   // A GPT left behind when the disk was repartitioned with an MBR tool: Linux ignores it, so do we.
   if (diskSectors > 1 && hasGptSignature(await source.readAt(sectorSizeBytes, sectorSizeBytes))) {
-    table.warnings.push('LBA 1 holds a stale GPT header that the MBR does not protect; Lifeboat, like Linux, uses the MBR. `wipefs` can remove the stale header.');
+    table.warnings.push(
+      'LBA 1 holds a stale GPT header that the MBR does not protect; Lifeboat, like Linux, uses the MBR. `wipefs` can remove the stale header.',
+    );
   }
   table.partitions = mbrPartitions(mbr, sectorSizeBytes);
   table.metadataAreas = mbrMetadataAreas(mbr, sectorSizeBytes);
@@ -91,14 +93,16 @@ function checkProtectiveEntry(mbr: MbrTable, diskSectors: number, warnings: stri
   const entry = mbr.entries.find((e) => e.typeByte === GPT_PROTECTIVE_TYPE);
   if (entry === undefined || mbr.hybrid) return;
   if (entry.startLba !== 1 || entry.startLba + entry.sectors > diskSectors) {
-    warnings.push(`The protective MBR entry (LBA ${entry.startLba}–${entry.startLba + entry.sectors - 1}) should start at LBA 1 and end inside the disk (${diskSectors} sectors); the GPT is used all the same, and a restore writes a correct protective MBR.`);
+    warnings.push(
+      `The protective MBR entry (LBA ${entry.startLba}–${entry.startLba + entry.sectors - 1}) should start at LBA 1 and end inside the disk (${diskSectors} sectors); the GPT is used all the same, and a restore writes a correct protective MBR.`,
+    );
   }
 }
 
 function unreadableGpt(gpt: Extract<GptReading, { found: false }>, protectiveMbr: boolean): LifeboatError {
   const why = protectiveMbr
     ? 'The MBR marks this disk as GPT (a type 0xEE entry), but neither GPT copy can be read'
-    : 'Neither copy of this disk\'s GPT can be read';
+    : "Neither copy of this disk's GPT can be read";
   return new LifeboatError(
     'CORRUPT_PARTITION_TABLE',
     `${why}. Primary: ${gpt.primaryProblem} Backup: ${gpt.backupProblem} Lifeboat will not guess the partitions; repair the table (for example with gdisk's recovery menu or testdisk) or image the whole disk.`,

@@ -13,7 +13,9 @@ const MAX_WARNINGS_PER_KIND = 10;
 
 export function mbrPartitions(mbr: MbrTable, sectorSizeBytes: number): Partition[] {
   const uuid = (number: number): string | null => (mbr.diskSignature === '00000000' ? null : `${mbr.diskSignature}-${hex2(number)}`);
-  const primaries = mbr.entries.filter(isUsedEntry).map((entry) => ({ entry, kind: isExtendedType(entry.typeByte) ? ('extended' as const) : ('primary' as const) }));
+  const primaries = mbr.entries
+    .filter(isUsedEntry)
+    .map((entry) => ({ entry, kind: isExtendedType(entry.typeByte) ? ('extended' as const) : ('primary' as const) }));
   const logicals = mbr.logicals.map((entry) => ({ entry, kind: 'logical' as const }));
   return [...primaries, ...logicals].map(({ entry, kind }) => {
     const type = `0x${hex2(entry.typeByte)}`;
@@ -100,7 +102,10 @@ export function findGaps(partitions: Partition[], areas: MetadataArea[], diskByt
 export function layoutWarnings(partitions: Partition[], diskBytes: number): string[] {
   const pastEnd = partitions
     .filter((p) => p.startBytes + p.sizeBytes > diskBytes)
-    .map((p) => `Partition ${p.number} ends ${p.startBytes + p.sizeBytes - diskBytes} bytes past the end of the disk (${diskBytes} bytes): the image is truncated or the table is damaged; Lifeboat keeps the partition.`);
+    .map(
+      (p) =>
+        `Partition ${p.number} ends ${p.startBytes + p.sizeBytes - diskBytes} bytes past the end of the disk (${diskBytes} bytes): the image is truncated or the table is damaged; Lifeboat keeps the partition.`,
+    );
   const overlaps = [
     ...findOverlaps(partitions.filter((p) => p.kind !== 'extended')),
     ...findOverlaps(partitions.filter((p) => p.kind === 'primary' || p.kind === 'extended')),

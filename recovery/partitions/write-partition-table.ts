@@ -39,7 +39,11 @@ export function planPartitionTableWrites(table: PartitionTable, metadata: readon
   }
   if (table.scheme === 'mbr') {
     return table.metadataAreas
-      .map((area) => ({ offsetBytes: area.offsetBytes, bytes: intactBytes(metadata, area.kind, area.offsetBytes, ss), what: area.kind === 'mbr' ? 'MBR' : `EBR at LBA ${area.offsetBytes / ss}` }))
+      .map((area) => ({
+        offsetBytes: area.offsetBytes,
+        bytes: intactBytes(metadata, area.kind, area.offsetBytes, ss),
+        what: area.kind === 'mbr' ? 'MBR' : `EBR at LBA ${area.offsetBytes / ss}`,
+      }))
       .sort((a, b) => a.offsetBytes - b.offsetBytes);
   }
   if (table.gpt === null) throw new LifeboatError('INTERNAL', 'A GPT table without its GPT part reached the writer; report this as a bug.');
@@ -55,7 +59,10 @@ function gptWrites(table: PartitionTable, gpt: GptTable, metadata: readonly Meta
   const arrayBytes = used.entryCount * used.entrySizeBytes;
   const stored = intactBytes(metadata, `gpt-${copy}-entries`, used.entriesLba * ss, arraySectors * ss).subarray(0, arrayBytes);
   if (crc32(stored) >>> 0 !== used.entriesCrc32) {
-    throw new LifeboatError('CORRUPT_PARTITION_TABLE', 'The stored GPT entries do not match the captured table (CRC32 differs): the capture is damaged. Verify the repository before restoring.');
+    throw new LifeboatError(
+      'CORRUPT_PARTITION_TABLE',
+      'The stored GPT entries do not match the captured table (CRC32 differs): the capture is damaged. Verify the repository before restoring.',
+    );
   }
   const entries = new Uint8Array(arraySectors * ss);
   entries.set(stored);
@@ -64,17 +71,24 @@ function gptWrites(table: PartitionTable, gpt: GptTable, metadata: readonly Meta
   const backupEntriesLba = lastLba - arraySectors;
   const primaryEntriesLba = gpt.primary?.entriesLba ?? 2;
   if (primaryEntriesLba + arraySectors > used.firstUsableLba) {
-    throw new LifeboatError('CORRUPT_PARTITION_TABLE', `The primary GPT entries (LBA ${primaryEntriesLba}, ${arraySectors} sectors) would overlap the first usable LBA ${used.firstUsableLba}; the captured table is inconsistent.`);
+    throw new LifeboatError(
+      'CORRUPT_PARTITION_TABLE',
+      `The primary GPT entries (LBA ${primaryEntriesLba}, ${arraySectors} sectors) would overlap the first usable LBA ${used.firstUsableLba}; the captured table is inconsistent.`,
+    );
   }
   const common: GptHeader = { ...used, lastUsableLba: backupEntriesLba - 1 };
   const primary = serializeGptHeader(template, { ...common, myLba: 1, alternateLba: lastLba, entriesLba: primaryEntriesLba }, ss);
   const backup = serializeGptHeader(template, { ...common, myLba: lastLba, alternateLba: 1, entriesLba: backupEntriesLba }, ss);
 
   const mbrArea = metadata.find((area) => area.kind === 'mbr' && area.offsetBytes === 0);
-  const mbrTemplate = mbrArea !== undefined && mbrArea.intact && mbrArea.bytes.length === ss ? mbrArea.bytes : null;
+  const mbrTemplate = mbrArea?.intact && mbrArea.bytes.length === ss ? mbrArea.bytes : null;
   const keepHybrid = table.mbr?.hybrid === true && mbrTemplate !== null;
   return [
-    { offsetBytes: 0, bytes: keepHybrid && mbrTemplate !== null ? mbrTemplate : protectiveMbr(mbrTemplate, ss, targetSectors), what: keepHybrid ? 'hybrid MBR' : 'protective MBR' },
+    {
+      offsetBytes: 0,
+      bytes: keepHybrid && mbrTemplate !== null ? mbrTemplate : protectiveMbr(mbrTemplate, ss, targetSectors),
+      what: keepHybrid ? 'hybrid MBR' : 'protective MBR',
+    },
     { offsetBytes: ss, bytes: primary, what: 'primary GPT header' },
     { offsetBytes: primaryEntriesLba * ss, bytes: entries, what: 'primary GPT entries' },
     { offsetBytes: backupEntriesLba * ss, bytes: entries, what: 'backup GPT entries' },
@@ -87,9 +101,13 @@ function intactBytes(metadata: readonly MetadataBytes[], kind: MetadataKind, off
   const area = metadata.find((a) => a.kind === kind && a.offsetBytes === offsetBytes);
   if (area === undefined || !area.intact || area.bytes.length !== sizeBytes) {
     const state = area === undefined ? 'missing' : !area.intact ? 'marked damaged' : `${area.bytes.length} bytes instead of ${sizeBytes}`;
-    throw new LifeboatError('CORRUPT_PARTITION_TABLE', `The captured partition table's ${kind} at byte ${offsetBytes} is ${state}, so Lifeboat cannot write the table; capture the disk again or verify the repository.`, {
-      details: { offsetBytes },
-    });
+    throw new LifeboatError(
+      'CORRUPT_PARTITION_TABLE',
+      `The captured partition table's ${kind} at byte ${offsetBytes} is ${state}, so Lifeboat cannot write the table; capture the disk again or verify the repository.`,
+      {
+        details: { offsetBytes },
+      },
+    );
   }
   return area.bytes;
 }

@@ -9,7 +9,13 @@ import type { WorkerPool } from './worker-pool.js';
 export function blobProof(pool: WorkerPool): BlobProof {
   return async (blob) => {
     // A copy goes to the worker: the caller may still write the stored bytes somewhere.
-    const answer = await pool.run({ kind: 'unpack', stored: new Uint8Array(blob.stored), codec: blob.codec, plainBytes: blob.plainBytes, digest: new Uint8Array(blob.digest) });
+    const answer = await pool.run({
+      kind: 'unpack',
+      stored: new Uint8Array(blob.stored),
+      codec: blob.codec,
+      plainBytes: blob.plainBytes,
+      digest: new Uint8Array(blob.digest),
+    });
     if (answer.kind === 'unpack') return null;
     return answer.kind === 'error' ? answer.message : `a worker answered ${answer.kind}`;
   };

@@ -14,7 +14,14 @@ import { DIGEST_BYTES, ZERO_DIGEST, digestHex } from '../repository/format-const
 import { PackWriter } from '../repository/pack-writer.js';
 import { lockRepository } from '../repository/repository-lock.js';
 import { Repository } from '../repository/repository.js';
-import { SNAPSHOT_SCHEMA, type ExtentRecord, type RescueRecord, type Snapshot, type SourceIdentity, type StoredMetadataArea } from '../repository/snapshot-types.js';
+import {
+  SNAPSHOT_SCHEMA,
+  type ExtentRecord,
+  type RescueRecord,
+  type Snapshot,
+  type SourceIdentity,
+  type StoredMetadataArea,
+} from '../repository/snapshot-types.js';
 import { recoverInterruptedWrites, recoveryWarnings } from './recover-interrupted.js';
 import { diskExtents, extentLabel, partitionExtent, usedChunks, type ChunkSlice, type PlannedExtent } from './extents.js';
 import { InFlight } from './in-flight.js';
@@ -63,7 +70,8 @@ export interface CaptureResult {
 }
 
 export function checkLevel(level: number): number {
-  if (!Number.isInteger(level) || level < 1 || level > 19) throw new LifeboatError('USAGE', `The compression level must be a whole number from 1 to 19, not ${level}.`);
+  if (!Number.isInteger(level) || level < 1 || level > 19)
+    throw new LifeboatError('USAGE', `The compression level must be a whole number from 1 to 19, not ${level}.`);
   return level;
 }
 
@@ -87,7 +95,8 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
     }
     extents = [partitionExtent(part, ss)];
   }
-  for (const extent of extents) if (extent.coverage !== 'filesystem' && extent.reason && extent.kind !== 'gap') options.onWarning?.(`${extentLabel(extent)}: ${extent.reason}`);
+  for (const extent of extents)
+    if (extent.coverage !== 'filesystem' && extent.reason && extent.kind !== 'gap') options.onWarning?.(`${extentLabel(extent)}: ${extent.reason}`);
   const metadata = options.partitionNumber === undefined ? await readMetadataAreas(sectorSource(source), analysis.table) : [];
 
   const { repository, created } = await Repository.openOrCreate(options.repoDir, options.chunkSizeBytes);
@@ -128,7 +137,8 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
     const store = (record: ExtentRecord, slice: ChunkSlice, data: Uint8Array, advanceBytes: number) =>
       chunksInFlight.start(async () => {
         const answer = await (pool as WorkerPool).run({ kind: 'pack', data, level }, [data.buffer as ArrayBuffer]);
-        if (answer.kind !== 'pack') throw new LifeboatError('INTERNAL', `A worker could not pack a chunk: ${answer.kind === 'error' ? answer.message : answer.kind}.`);
+        if (answer.kind !== 'pack')
+          throw new LifeboatError('INTERNAL', `A worker could not pack a chunk: ${answer.kind === 'error' ? answer.message : answer.kind}.`);
         const at = (record.chunkStart + slice.index) * DIGEST_BYTES;
         if (answer.zero) {
           ZERO_DIGEST.copy(digests, at);
@@ -142,7 +152,12 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
             storing.add(hex);
             newChunks++;
             const stored = answer.stored;
-            const append = appending.then(async () => index.add(answer.digest, await packs.append({ digest: answer.digest, codec: answer.codec, stored, plainBytes: slice.lengthBytes, crc32c: answer.crc32c })));
+            const append = appending.then(async () =>
+              index.add(
+                answer.digest,
+                await packs.append({ digest: answer.digest, codec: answer.codec, stored, plainBytes: slice.lengthBytes, crc32c: answer.crc32c }),
+              ),
+            );
             appending = append.catch(() => undefined);
             await append;
           }
@@ -162,7 +177,8 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
         else await store(records[e] as ExtentRecord, slice, data, slice.usedBytes);
       }
     }
-    for await (const parked of chunkReader.retryAndRelease(progress, options.signal)) await store(records[parked.extent] as ExtentRecord, parked.slice, parked.data, 0);
+    for await (const parked of chunkReader.retryAndRelease(progress, options.signal))
+      await store(records[parked.extent] as ExtentRecord, parked.slice, parked.data, 0);
     await chunksInFlight.drain();
     await appending;
     await packs.finish();
@@ -182,7 +198,10 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
       at += extent.ranges.length;
     }
     const rescue = options.rescue ? await rescueRecordOf(source, chunkReader.exactReader, extents, chunkReader.outcome(), progress) : null;
-    if (rescue && rescue.record.badSectorCount > 0) options.onWarning?.(`${rescue.record.badSectorCount} unreadable sector(s) in ${rescue.record.badRangeCount} range(s) were stored as zeros; the snapshot lists them with the files they held.`);
+    if (rescue && rescue.record.badSectorCount > 0)
+      options.onWarning?.(
+        `${rescue.record.badSectorCount} unreadable sector(s) in ${rescue.record.badRangeCount} range(s) were stored as zeros; the snapshot lists them with the files they held.`,
+      );
     const identity: SourceIdentity = {
       path: source.path,
       kind: source.kind,
@@ -214,7 +233,16 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
       ...(rescue ? { badRanges: rescue.badRanges } : {}),
     });
     progress.finish();
-    return { snapshot, repositoryCreated: created, usedBytes, storedBytes: packs.storedBytes, newChunks, reusedChunks, durationSeconds: progress.elapsedSeconds, rescue: rescue?.record ?? null };
+    return {
+      snapshot,
+      repositoryCreated: created,
+      usedBytes,
+      storedBytes: packs.storedBytes,
+      newChunks,
+      reusedChunks,
+      durationSeconds: progress.elapsedSeconds,
+      rescue: rescue?.record ?? null,
+    };
   } catch (error) {
     // Let chunks already on their way finish (or fail) before their pack is sealed or dropped.
     await inFlight?.drain().catch(() => undefined);

@@ -45,7 +45,13 @@ async function checkSoundPack(repoDir: string, packId: string, packs: PackSet, p
       const header = parseBlobHeader(bytes.subarray(0, BLOB_HEADER_BYTES));
       const stored = bytes.subarray(BLOB_HEADER_BYTES);
       if (typeof header === 'string') damaged(header);
-      else if (!header.digest.equals(entry.digest) || header.codec !== location.codec || header.storedBytes !== location.storedBytes || header.plainBytes !== location.plainBytes) damaged('its header disagrees with the trailer');
+      else if (
+        !header.digest.equals(entry.digest) ||
+        header.codec !== location.codec ||
+        header.storedBytes !== location.storedBytes ||
+        header.plainBytes !== location.plainBytes
+      )
+        damaged('its header disagrees with the trailer');
       else if (stored.length !== location.storedBytes) damaged('the pack ends inside it');
       else if (crc32c(stored) !== header.crc32c || header.crc32c !== entry.crc32c) damaged('its CRC-32C does not match');
       else {
@@ -102,7 +108,10 @@ function packHeaderIsNewer(header: Buffer, packId: string, file: string): boolea
 export async function checkPackData(repoDir: string, packs: PackSet, pool: WorkerPool, progress: ProgressTracker): Promise<DataCheck> {
   const result: DataCheck = { blobs: 0, bytesRead: 0, damaged: [], walked: new Map() };
   const ids = [...packs.sizes.keys()].sort();
-  progress.startPhase('readback', [...packs.sizes.values()].reduce((sum, n) => sum + n, 0));
+  progress.startPhase(
+    'readback',
+    [...packs.sizes.values()].reduce((sum, n) => sum + n, 0),
+  );
   for (const [i, id] of ids.entries()) {
     progress.startItem(i + 1, ids.length, `pack ${id}`, packs.sizes.get(id) ?? 0);
     if (packs.damaged.has(id)) await walkDamagedPack(repoDir, id, pool, progress, result);

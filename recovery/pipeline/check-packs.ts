@@ -50,7 +50,12 @@ export async function readPackSet(repoDir: string, layout: RepositoryLayout, fin
 }
 
 function sameBlob(location: ChunkLocation, digest: Buffer, entry: PackEntry | undefined): boolean {
-  return entry !== undefined && entry.digest.equals(digest) && entry.location.codec === location.codec && entry.location.storedBytes === location.storedBytes && entry.location.plainBytes === location.plainBytes;
+  return (
+    entry?.digest.equals(digest) === true &&
+    entry.location.codec === location.codec &&
+    entry.location.storedBytes === location.storedBytes &&
+    entry.location.plainBytes === location.plainBytes
+  );
 }
 
 export interface IndexCrossCheck {
@@ -87,10 +92,20 @@ export function crossCheckIndex(repoDir: string, index: ChunkIndex, packs: PackS
     }
   }
   for (const [id, count] of missing) {
-    findings.add('error', 'index-pack-missing', `The index lists ${count} chunk(s) in pack ${id}, which is not in the repository.`, `copy packs/${id.slice(0, 2)}/${id}.pack back from another copy of the repository; otherwise ${repairAction(repoDir, 'it drops those chunks from the index and names the snapshots that need them')}`);
+    findings.add(
+      'error',
+      'index-pack-missing',
+      `The index lists ${count} chunk(s) in pack ${id}, which is not in the repository.`,
+      `copy packs/${id.slice(0, 2)}/${id}.pack back from another copy of the repository; otherwise ${repairAction(repoDir, 'it drops those chunks from the index and names the snapshots that need them')}`,
+    );
   }
   for (const [id, count] of wrong) {
-    findings.add('error', 'index-entry-wrong', `${count} index entr${count === 1 ? 'y points' : 'ies point'} into pack ${id} where its trailer lists no such chunk.`, repairAction(repoDir, 'it rebuilds the index from the packs'));
+    findings.add(
+      'error',
+      'index-entry-wrong',
+      `${count} index entr${count === 1 ? 'y points' : 'ies point'} into pack ${id} where its trailer lists no such chunk.`,
+      repairAction(repoDir, 'it rebuilds the index from the packs'),
+    );
   }
   const unindexedDigests = new Map<string, string>();
   let unindexedPacks = 0;

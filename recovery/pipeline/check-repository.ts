@@ -51,10 +51,20 @@ async function reportLock(repoDir: string, findings: Findings): Promise<boolean>
   if (state.kind === 'none') return false;
   if (state.kind === 'held') {
     const h = state.holder;
-    findings.add('warning', 'lock', `pid ${String(h.pid)} on ${h.host ?? '?'} is writing to the repository (${h.command ?? 'unknown command'}, started ${h.startedAt ?? '?'}).`, state.sameHost ? 'check again when it has finished; what it has not finished yet shows below as leftovers.' : `if ${h.host ?? 'that machine'} no longer uses this repository, delete ${repoDir}/lock.`);
+    findings.add(
+      'warning',
+      'lock',
+      `pid ${String(h.pid)} on ${h.host ?? '?'} is writing to the repository (${h.command ?? 'unknown command'}, started ${h.startedAt ?? '?'}).`,
+      state.sameHost
+        ? 'check again when it has finished; what it has not finished yet shows below as leftovers.'
+        : `if ${h.host ?? 'that machine'} no longer uses this repository, delete ${repoDir}/lock.`,
+    );
     return state.sameHost;
   }
-  const who = state.kind === 'stale' ? `pid ${String(state.holder.pid)} (${state.holder.command ?? 'unknown command'}), which stopped without removing it: ${state.why}` : 'a writer killed while it created the file';
+  const who =
+    state.kind === 'stale'
+      ? `pid ${String(state.holder.pid)} (${state.holder.command ?? 'unknown command'}), which stopped without removing it: ${state.why}`
+      : 'a writer killed while it created the file';
   findings.add('warning', 'lock', `The lock file was left by ${who}.`, 'nothing: the next capture, prune or repair takes it over.');
   return false;
 }
@@ -66,7 +76,13 @@ async function reportTmp(repoDir: string, writerActive: boolean, findings: Findi
   const bytes = leftovers.reduce((sum, l) => sum + l.sizeBytes, 0);
   const what = `tmp/ holds ${leftovers.length} unfinished file(s) (${formatBytes(bytes)}${packs > 0 ? `, ${packs} of them pack(s)` : ''})`;
   if (writerActive) findings.add('info', 'tmp-leftovers', `${what} of the running writer.`, null);
-  else findings.add('info', 'tmp-leftovers', `${what} that an interrupted capture, prune or repair left.`, `nothing: the next capture seals the good part of each unfinished pack and reuses it, and removes the rest; \`lifeboat repair --repo ${repoDir}\` does it now.`);
+  else
+    findings.add(
+      'info',
+      'tmp-leftovers',
+      `${what} that an interrupted capture, prune or repair left.`,
+      `nothing: the next capture seals the good part of each unfinished pack and reuses it, and removes the rest; \`lifeboat repair --repo ${repoDir}\` does it now.`,
+    );
 }
 
 /** Names the snapshots (and the first place) that use each damaged chunk. */
@@ -87,9 +103,15 @@ function reportDamagedBlobs(repoDir: string, damaged: DamagedBlob[], snapshots: 
   for (const bad of damaged.slice(0, MAX_DAMAGED_FINDINGS)) {
     const used = bad.digest ? (users.get(bad.digest) ?? []) : [];
     const name = bad.digest ? `Chunk ${bad.digest.slice(0, 16)}` : 'A blob';
-    findings.add('error', 'chunk-damaged', `${name} in pack ${bad.packId} at byte ${bad.offsetBytes} is damaged (${bad.why}); ${used.length > 0 ? `snapshot ${used.join(', snapshot ')} use${used.length === 1 ? 's' : ''} it` : 'no snapshot uses it'}.`, action);
+    findings.add(
+      'error',
+      'chunk-damaged',
+      `${name} in pack ${bad.packId} at byte ${bad.offsetBytes} is damaged (${bad.why}); ${used.length > 0 ? `snapshot ${used.join(', snapshot ')} use${used.length === 1 ? 's' : ''} it` : 'no snapshot uses it'}.`,
+      action,
+    );
   }
-  if (damaged.length > MAX_DAMAGED_FINDINGS) findings.add('error', 'chunk-damaged', `${damaged.length - MAX_DAMAGED_FINDINGS} more damaged blob(s) are not listed one by one.`, action);
+  if (damaged.length > MAX_DAMAGED_FINDINGS)
+    findings.add('error', 'chunk-damaged', `${damaged.length - MAX_DAMAGED_FINDINGS} more damaged blob(s) are not listed one by one.`, action);
 }
 
 export async function checkRepository(options: CheckOptions): Promise<CheckResult> {
@@ -119,9 +141,19 @@ export async function checkRepository(options: CheckOptions): Promise<CheckResul
     repository = await Repository.open(repoDir);
   } catch (error) {
     if (await onlyAnInterruptedCreation(repoDir, await readdir(repoDir).catch(() => []))) {
-      findings.add('warning', 'repository', `${repoDir} holds no repository yet: a first capture was interrupted while it created one (only tmp/ is there).`, 'nothing: the next capture into it creates the repository.');
+      findings.add(
+        'warning',
+        'repository',
+        `${repoDir} holds no repository yet: a first capture was interrupted while it created one (only tmp/ is there).`,
+        'nothing: the next capture into it creates the repository.',
+      );
     } else {
-      findings.add('error', 'repository', error instanceof Error ? error.message : String(error), 'check the path; a repository holds repository.json, packs/, snapshots/ and an index.');
+      findings.add(
+        'error',
+        'repository',
+        error instanceof Error ? error.message : String(error),
+        'check the path; a repository holds repository.json, packs/, snapshots/ and an index.',
+      );
     }
     return result({});
   }
@@ -135,7 +167,12 @@ export async function checkRepository(options: CheckOptions): Promise<CheckResul
     index = await repository.loadIndex();
   } catch (error) {
     indexSound = false;
-    findings.add('error', 'index-damaged', error instanceof Error ? error.message : String(error), repairAction(repoDir, 'it rebuilds the index from the packs'));
+    findings.add(
+      'error',
+      'index-damaged',
+      error instanceof Error ? error.message : String(error),
+      repairAction(repoDir, 'it rebuilds the index from the packs'),
+    );
   }
   const layout = await scanLayout(repoDir, findings);
   await reportTmp(repoDir, writerActive, findings);
@@ -153,7 +190,12 @@ export async function checkRepository(options: CheckOptions): Promise<CheckResul
       bytesRead = data.bytesRead;
       reportDamagedBlobs(repoDir, data.damaged, manifests.snapshots, findings);
       for (const [id, walk] of data.walked) {
-        findings.add('info', 'pack-damaged', `Read blob by blob, the damaged pack ${id} still holds ${walk.good} good chunk(s)${walk.stoppedBecause ? `; the walk stopped because ${walk.stoppedBecause}` : ''}.`, repairAction(repoDir, 'it keeps those chunks'));
+        findings.add(
+          'info',
+          'pack-damaged',
+          `Read blob by blob, the damaged pack ${id} still holds ${walk.good} good chunk(s)${walk.stoppedBecause ? `; the walk stopped because ${walk.stoppedBecause}` : ''}.`,
+          repairAction(repoDir, 'it keeps those chunks'),
+        );
       }
     } finally {
       await pool.close();

@@ -40,7 +40,15 @@ function incompleteAction(repoDir: string, lacks: Map<Lack, number>, id: string)
   return `copy the missing packs back from another copy of the repository if there is one; otherwise restore another snapshot, or remove this one with \`lifeboat forget --repo ${repoDir} --snapshot ${id}\`.`;
 }
 
-function checkOne(repoDir: string, snapshot: Snapshot, index: ChunkIndex, packs: PackSet, cross: IndexCrossCheck, referenced: Set<string>, findings: Findings): void {
+function checkOne(
+  repoDir: string,
+  snapshot: Snapshot,
+  index: ChunkIndex,
+  packs: PackSet,
+  cross: IndexCrossCheck,
+  referenced: Set<string>,
+  findings: Findings,
+): void {
   const { chunkSizeBytes } = snapshot.description;
   const lacks = new Map<Lack, number>();
   let first: string | null = null;
@@ -60,7 +68,12 @@ function checkOne(repoDir: string, snapshot: Snapshot, index: ChunkIndex, packs:
   const total = [...lacks.values()].reduce((sum, n) => sum + n, 0);
   const [only] = lacks.keys();
   const how = lacks.size === 1 && only ? `are ${LACK_TEXT[only]}` : `cannot be read (${[...lacks].map(([lack, n]) => `${n} ${LACK_TEXT[lack]}`).join(', ')})`;
-  findings.add('error', 'snapshot-incomplete', `Snapshot ${snapshot.id} (captured ${snapshot.description.createdAt} from ${snapshot.description.source.path}) cannot be restored whole: ${total} of its chunks ${how}; the first holds ${first ?? '?'}.`, incompleteAction(repoDir, lacks, snapshot.id));
+  findings.add(
+    'error',
+    'snapshot-incomplete',
+    `Snapshot ${snapshot.id} (captured ${snapshot.description.createdAt} from ${snapshot.description.source.path}) cannot be restored whole: ${total} of its chunks ${how}; the first holds ${first ?? '?'}.`,
+    incompleteAction(repoDir, lacks, snapshot.id),
+  );
 }
 
 /** Reads every manifest (first: the ordering rules make what a manifest needs older than it). */
@@ -69,19 +82,32 @@ export async function readManifests(repository: Repository, files: string[], fin
   for (const file of files) {
     try {
       const snapshot = await repository.readSnapshot(file);
-      if (!file.endsWith(`-${snapshot.id}.snapshot`)) throw new Error(`The snapshot file ${file} does not hold the snapshot its name says (its content is ${snapshot.id}).`);
+      if (!file.endsWith(`-${snapshot.id}.snapshot`))
+        throw new Error(`The snapshot file ${file} does not hold the snapshot its name says (its content is ${snapshot.id}).`);
       result.snapshots.push(snapshot);
     } catch (error) {
       result.allRead = false;
       const id = /-([0-9a-f]{16})\.snapshot$/.exec(file)?.[1] ?? '?';
-      findings.add('error', 'manifest-damaged', error instanceof Error ? error.message : String(error), `copy it back from another copy of the repository if there is one; otherwise remove it with \`lifeboat forget --repo ${repository.dir} --snapshot ${id}\` (other snapshots are not affected).`);
+      findings.add(
+        'error',
+        'manifest-damaged',
+        error instanceof Error ? error.message : String(error),
+        `copy it back from another copy of the repository if there is one; otherwise remove it with \`lifeboat forget --repo ${repository.dir} --snapshot ${id}\` (other snapshots are not affected).`,
+      );
     }
   }
   return result;
 }
 
 /** Every chunk of every snapshot against the index and packs; returns the referenced digests. */
-export function checkSnapshotChunks(repoDir: string, snapshots: readonly Snapshot[], index: ChunkIndex, packs: PackSet, cross: IndexCrossCheck, findings: Findings): Set<string> {
+export function checkSnapshotChunks(
+  repoDir: string,
+  snapshots: readonly Snapshot[],
+  index: ChunkIndex,
+  packs: PackSet,
+  cross: IndexCrossCheck,
+  findings: Findings,
+): Set<string> {
   const referenced = new Set<string>();
   for (const snapshot of snapshots) checkOne(repoDir, snapshot, index, packs, cross, referenced, findings);
   return referenced;
@@ -115,6 +141,9 @@ export function reportUnreferenced(repoDir: string, index: ChunkIndex, packs: Pa
     }
   }
   if (chunks === 0 && copies === 0) return;
-  const parts = [chunks > 0 ? `${chunks} stored chunk(s) (${formatBytes(bytes)}) no snapshot references` : null, copies > 0 ? `${copies} second cop${copies === 1 ? 'y' : 'ies'} of chunks (${formatBytes(copyBytes)})` : null].filter(Boolean);
+  const parts = [
+    chunks > 0 ? `${chunks} stored chunk(s) (${formatBytes(bytes)}) no snapshot references` : null,
+    copies > 0 ? `${copies} second cop${copies === 1 ? 'y' : 'ies'} of chunks (${formatBytes(copyBytes)})` : null,
+  ].filter(Boolean);
   findings.add('info', 'unreferenced', `The packs hold ${parts.join(' and ')}.`, `\`lifeboat prune --repo ${repoDir}\` frees them.`);
 }

@@ -108,7 +108,15 @@ export function chunkWorkerMain(load: NodeJS.Require): void {
       }
       const digest = createHash('sha256').update(data).digest();
       if (data.byteLength !== job.plainBytes || !digest.equals(job.digest)) {
-        parentPort.postMessage({ id: job.id, kind: 'error', reason: 'digest', message: data.byteLength !== job.plainBytes ? `it decompressed to ${data.byteLength} bytes instead of ${job.plainBytes}` : 'its SHA-256 does not match its name' });
+        parentPort.postMessage({
+          id: job.id,
+          kind: 'error',
+          reason: 'digest',
+          message:
+            data.byteLength !== job.plainBytes
+              ? `it decompressed to ${data.byteLength} bytes instead of ${job.plainBytes}`
+              : 'its SHA-256 does not match its name',
+        });
         return;
       }
       parentPort.postMessage({ id: job.id, kind: 'unpack', data }, [data.buffer as ArrayBuffer]);

@@ -31,14 +31,20 @@ export interface ClonePlan {
 
 export async function planClone(source: Disk, target: Disk): Promise<ClonePlan> {
   if (source.logicalSectorSize !== target.logicalSectorSize) {
-    throw new LifeboatError('UNSUPPORTED', `${source.path} has ${source.logicalSectorSize}-byte sectors and ${target.path} has ${target.logicalSectorSize}-byte sectors; a clone needs the same sector size.`);
+    throw new LifeboatError(
+      'UNSUPPORTED',
+      `${source.path} has ${source.logicalSectorSize}-byte sectors and ${target.path} has ${target.logicalSectorSize}-byte sectors; a clone needs the same sector size.`,
+    );
   }
   const analysis = await analyzeDisk(sectorSource(source), source.logicalSectorSize);
   const extents = diskExtents(analysis, source.logicalSectorSize);
   const extentEnd = Math.max(0, ...extents.map((e) => e.startBytes + e.sizeBytes));
   const required = analysis.table.scheme === 'none' ? extentEnd : Math.max(extentEnd, requiredTargetBytes(analysis.table));
   if (target.sizeBytes < required) {
-    throw new LifeboatError('OUT_OF_RANGE', `The target disk ${target.path} is ${formatBytes(required - target.sizeBytes)} (${required - target.sizeBytes} bytes) too small: it has ${target.sizeBytes} bytes and the clone needs ${required}. Nothing was written.`);
+    throw new LifeboatError(
+      'OUT_OF_RANGE',
+      `The target disk ${target.path} is ${formatBytes(required - target.sizeBytes)} (${required - target.sizeBytes} bytes) too small: it has ${target.sizeBytes} bytes and the clone needs ${required}. Nothing was written.`,
+    );
   }
   const metadata = await readMetadataAreas(sectorSource(source), analysis.table);
   return {
@@ -48,7 +54,10 @@ export async function planClone(source: Disk, target: Disk): Promise<ClonePlan> 
     tableWrites: planPartitionTableWrites(analysis.table, metadata, target.sizeBytes),
     requiredBytes: required,
     usedBytes: extents.reduce((sum, e) => sum + e.usedBytes, 0),
-    warnings: [...analysis.table.warnings, ...extents.filter((e) => e.coverage !== 'filesystem' && e.kind !== 'gap' && e.reason).map((e) => `${extentLabel(e)}: ${e.reason ?? ''}`)],
+    warnings: [
+      ...analysis.table.warnings,
+      ...extents.filter((e) => e.coverage !== 'filesystem' && e.kind !== 'gap' && e.reason).map((e) => `${extentLabel(e)}: ${e.reason ?? ''}`),
+    ],
   };
 }
 
@@ -68,7 +77,13 @@ export async function clone(options: CloneOptions): Promise<{ copiedBytes: numbe
   const progress = new ProgressTracker('clone', options.onProgress);
   const pool = new WorkerPool(options.threads ? { threads: options.threads } : {});
   const chunkBytes = DEFAULT_CHUNK_SIZE_BYTES;
-  const extents: TargetExtent[] = plan.extents.map((e) => ({ label: extentLabel(e), targetStartBytes: e.startBytes, sizeBytes: e.sizeBytes, ranges: e.ranges, usedBytes: e.usedBytes }));
+  const extents: TargetExtent[] = plan.extents.map((e) => ({
+    label: extentLabel(e),
+    targetStartBytes: e.startBytes,
+    sizeBytes: e.sizeBytes,
+    ranges: e.ranges,
+    usedBytes: e.usedBytes,
+  }));
   const digests = options.verify ? plan.extents.map((e) => Buffer.alloc(Math.ceil(e.sizeBytes / chunkBytes) * DIGEST_BYTES)) : [];
   try {
     await writeTarget(
@@ -107,7 +122,10 @@ export async function clone(options: CloneOptions): Promise<{ copiedBytes: numbe
         progress,
       });
       if (verification.mismatchCount > 0) {
-        throw new LifeboatError('VERIFY_MISMATCH', `Reading ${target.path} back found ${verification.mismatchCount} difference(s) from ${source.path}: ${verification.mismatches.slice(0, 3).join(' ')}`);
+        throw new LifeboatError(
+          'VERIFY_MISMATCH',
+          `Reading ${target.path} back found ${verification.mismatchCount} difference(s) from ${source.path}: ${verification.mismatches.slice(0, 3).join(' ')}`,
+        );
       }
     }
     progress.finish();

@@ -47,9 +47,13 @@ export async function compareTarget(job: CompareJob): Promise<CompareResult> {
   };
   for (const write of job.tableWrites) {
     const bytes = await disk.readAt(write.offsetBytes, write.bytes.length);
-    if (!Buffer.from(bytes).equals(Buffer.from(write.bytes))) note(`The ${write.what} at byte ${write.offsetBytes} differs from the snapshot's partition table.`);
+    if (!Buffer.from(bytes).equals(Buffer.from(write.bytes)))
+      note(`The ${write.what} at byte ${write.offsetBytes} differs from the snapshot's partition table.`);
   }
-  progress.startPhase('readback', job.extents.reduce((sum, e) => sum + e.usedBytes, 0));
+  progress.startPhase(
+    'readback',
+    job.extents.reduce((sum, e) => sum + e.usedBytes, 0),
+  );
   const inFlight = new InFlight(job.pool.threads * 2 + 2);
   for (const [e, extent] of job.extents.entries()) {
     progress.startItem(e + 1, job.extents.length, extent.label, extent.usedBytes);
@@ -60,7 +64,8 @@ export async function compareTarget(job: CompareJob): Promise<CompareResult> {
         const answer = await job.pool.run({ kind: 'hash', data }, [data.buffer as ArrayBuffer]);
         const expected = job.expected(e, slice.index);
         checkedChunks++;
-        const same = answer.kind === 'hash' && (isZeroDigest(expected) ? answer.zero : !answer.zero && Buffer.from(answer.digest).equals(Buffer.from(expected)));
+        const same =
+          answer.kind === 'hash' && (isZeroDigest(expected) ? answer.zero : !answer.zero && Buffer.from(answer.digest).equals(Buffer.from(expected)));
         if (!same) note(`The used bytes of ${job.describe(e, slice.index)} differ from the snapshot.`);
         progress.advance(slice.usedBytes);
       });

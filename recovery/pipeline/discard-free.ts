@@ -39,7 +39,13 @@ export function usedSpans(extents: readonly TargetExtent[], sectorBytes: number)
 }
 
 /** The spans of the region worth discarding: free of used data and of `keep`, whole granules, long enough. */
-export function discardSpans(region: WriteRegion, used: readonly ByteSpan[], keep: readonly ByteSpan[], granularityBytes: number, minimumRunBytes: number): ByteSpan[] {
+export function discardSpans(
+  region: WriteRegion,
+  used: readonly ByteSpan[],
+  keep: readonly ByteSpan[],
+  granularityBytes: number,
+  minimumRunBytes: number,
+): ByteSpan[] {
   const free = subtractSpans([{ startBytes: region.offsetBytes, endBytes: region.offsetBytes + region.sizeBytes }], [...used, ...keep]);
   const g = Math.max(1, granularityBytes);
   return free
@@ -53,14 +59,19 @@ export async function discardFree(target: Disk, spans: readonly ByteSpan[], requ
     request.warn(`${target.path} does not support discard (TRIM); its free space keeps its old content. The restore goes on.`);
     return outcome;
   }
-  progress.startPhase('discard', spans.reduce((sum, s) => sum + s.endBytes - s.startBytes, 0));
+  progress.startPhase(
+    'discard',
+    spans.reduce((sum, s) => sum + s.endBytes - s.startBytes, 0),
+  );
   for (const span of spans) {
     const length = span.endBytes - span.startBytes;
     try {
       await target.discard(span.startBytes, length);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      request.warn(`Discarding free space on ${target.path} stopped after ${outcome.discardedRanges} range(s): ${why} The rest of the free space keeps its old content; the restore goes on.`);
+      request.warn(
+        `Discarding free space on ${target.path} stopped after ${outcome.discardedRanges} range(s): ${why} The rest of the free space keeps its old content; the restore goes on.`,
+      );
       return outcome;
     }
     outcome.discardedBytes += length;

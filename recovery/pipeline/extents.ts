@@ -36,7 +36,14 @@ export function rangesBytes(ranges: Float64Array, sectorBytes: number): number {
   return sectors * sectorBytes;
 }
 
-function extentOf(kind: ExtentKind, startBytes: number, sizeBytes: number, analysis: FilesystemAnalysis | null, part: PartitionAnalysis | null, sectorBytes: number): PlannedExtent {
+function extentOf(
+  kind: ExtentKind,
+  startBytes: number,
+  sizeBytes: number,
+  analysis: FilesystemAnalysis | null,
+  part: PartitionAnalysis | null,
+  sectorBytes: number,
+): PlannedExtent {
   const ranges = analysis ? usedSectorRanges(analysis.map, sizeBytes, sectorBytes) : Float64Array.from(sizeBytes > 0 ? [0, sizeBytes / sectorBytes] : []);
   return {
     kind,
@@ -125,14 +132,19 @@ export function readSpans(pieces: readonly ChunkPiece[], maxHoleBytes = 256 * 10
   const spans: ChunkPiece[] = [];
   for (const piece of pieces) {
     const last = spans[spans.length - 1];
-    if (last && piece.offsetBytes - (last.offsetBytes + last.lengthBytes) <= maxHoleBytes) last.lengthBytes = piece.offsetBytes + piece.lengthBytes - last.offsetBytes;
+    if (last && piece.offsetBytes - (last.offsetBytes + last.lengthBytes) <= maxHoleBytes)
+      last.lengthBytes = piece.offsetBytes + piece.lengthBytes - last.offsetBytes;
     else spans.push({ ...piece });
   }
   return spans;
 }
 
 /** "partition 2 (ntfs), bytes 4194304-8388607 of the partition (disk bytes ...)": where a chunk lies, for messages. */
-export function chunkPlaceText(extent: Pick<ExtentRecord, 'kind' | 'number' | 'filesystem' | 'startBytes' | 'sizeBytes'>, chunkBytes: number, chunkIndex: number): string {
+export function chunkPlaceText(
+  extent: Pick<ExtentRecord, 'kind' | 'number' | 'filesystem' | 'startBytes' | 'sizeBytes'>,
+  chunkBytes: number,
+  chunkIndex: number,
+): string {
   const from = chunkIndex * chunkBytes;
   const to = Math.min(extent.sizeBytes, from + chunkBytes) - 1;
   return `${extentLabel(extent)}, bytes ${from}-${to} of the ${extent.kind} (disk bytes ${extent.startBytes + from}-${extent.startBytes + to})`;

@@ -18,8 +18,14 @@ export interface ToolRun {
 /** The tools a filesystem's growth needs, each with the Debian package that has it. */
 export function growTools(fs: GrowableFilesystem): Array<{ tool: string; pkg: string }> {
   return fs === 'ntfs'
-    ? [{ tool: 'ntfsresize', pkg: 'ntfs-3g' }, { tool: 'ntfsfix', pkg: 'ntfs-3g' }]
-    : [{ tool: 'e2fsck', pkg: 'e2fsprogs' }, { tool: 'resize2fs', pkg: 'e2fsprogs' }];
+    ? [
+        { tool: 'ntfsresize', pkg: 'ntfs-3g' },
+        { tool: 'ntfsfix', pkg: 'ntfs-3g' },
+      ]
+    : [
+        { tool: 'e2fsck', pkg: 'e2fsprogs' },
+        { tool: 'resize2fs', pkg: 'e2fsprogs' },
+      ];
 }
 
 function withSbin(): NodeJS.ProcessEnv {
@@ -31,7 +37,10 @@ export async function checkGrowTools(fs: GrowableFilesystem): Promise<void> {
   for (const { tool, pkg } of growTools(fs)) {
     const found = await execa('sh', ['-c', `command -v ${tool}`], { reject: false, env: withSbin() });
     if (found.exitCode !== 0) {
-      throw new LifeboatError('CANNOT_GROW', `--grow-last needs ${tool} (Debian package ${pkg}), which is not installed. Nothing was written; install it or restore without --grow-last.`);
+      throw new LifeboatError(
+        'CANNOT_GROW',
+        `--grow-last needs ${tool} (Debian package ${pkg}), which is not installed. Nothing was written; install it or restore without --grow-last.`,
+      );
     }
   }
 }
@@ -78,9 +87,17 @@ export async function growFilesystem(device: string, fs: GrowableFilesystem): Pr
  * a loop device limited to the partition's bytes, detached again afterwards.
  */
 export async function withImagePartition<T>(file: string, startBytes: number, sizeBytes: number, work: (device: string) => Promise<T>): Promise<T> {
-  const attached = await execa('losetup', ['--find', '--show', '--offset', String(startBytes), '--sizelimit', String(sizeBytes), file], { reject: false, all: true, env: withSbin() });
+  const attached = await execa('losetup', ['--find', '--show', '--offset', String(startBytes), '--sizelimit', String(sizeBytes), file], {
+    reject: false,
+    all: true,
+    env: withSbin(),
+  });
   if (attached.exitCode !== 0) {
-    throw new LifeboatError('GROW_FAILED', `--grow-last could not attach partition bytes of ${file} to a loop device (${(attached.all ?? '').trim()}). The restore itself is complete; grow the filesystem by hand (losetup -P, then resize2fs or ntfsresize).`, { details: { device: file } });
+    throw new LifeboatError(
+      'GROW_FAILED',
+      `--grow-last could not attach partition bytes of ${file} to a loop device (${(attached.all ?? '').trim()}). The restore itself is complete; grow the filesystem by hand (losetup -P, then resize2fs or ntfsresize).`,
+      { details: { device: file } },
+    );
   }
   const device = attached.stdout.trim();
   try {

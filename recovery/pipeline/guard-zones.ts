@@ -30,7 +30,12 @@ export function guardZones(region: WriteRegion): ByteSpan[] {
   const end = region.offsetBytes + region.sizeBytes;
   const headEnd = Math.min(end, start + GUARD_BYTES);
   const tailStart = Math.max(headEnd, end - GUARD_BYTES);
-  return tailStart < end ? [{ startBytes: start, endBytes: headEnd }, { startBytes: tailStart, endBytes: end }] : [{ startBytes: start, endBytes: headEnd }];
+  return tailStart < end
+    ? [
+        { startBytes: start, endBytes: headEnd },
+        { startBytes: tailStart, endBytes: end },
+      ]
+    : [{ startBytes: start, endBytes: headEnd }];
 }
 
 function overlap(a: ByteSpan, b: ByteSpan): ByteSpan | null {
@@ -74,7 +79,11 @@ export function piecesInside(pieces: readonly ChunkPiece[], extentStartBytes: nu
 
 /** Zeros over both zones (head first: the MBR is the very first sector a restore overwrites). */
 export function zoneClearWrites(zones: readonly ByteSpan[]): PlannedWrite[] {
-  return zones.map((zone, i) => ({ offsetBytes: zone.startBytes, bytes: new Uint8Array(zone.endBytes - zone.startBytes), what: i === 0 ? 'first MiB' : 'last MiB' }));
+  return zones.map((zone, i) => ({
+    offsetBytes: zone.startBytes,
+    bytes: new Uint8Array(zone.endBytes - zone.startBytes),
+    what: i === 0 ? 'first MiB' : 'last MiB',
+  }));
 }
 
 export function spanOfWrite(write: PlannedWrite): ByteSpan {

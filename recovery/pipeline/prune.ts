@@ -57,7 +57,10 @@ function referencedDigests(snapshots: readonly Snapshot[]): Set<string> {
 }
 
 function refuse(repoDir: string, why: string): LifeboatError {
-  return new LifeboatError('CORRUPT_IMAGE', `Prune needs a sound repository, and ${why} Run \`lifeboat check --repo ${repoDir}\` to see every problem and \`lifeboat repair --repo ${repoDir}\` first; nothing was deleted.`);
+  return new LifeboatError(
+    'CORRUPT_IMAGE',
+    `Prune needs a sound repository, and ${why} Run \`lifeboat check --repo ${repoDir}\` to see every problem and \`lifeboat repair --repo ${repoDir}\` first; nothing was deleted.`,
+  );
 }
 
 export async function prune(options: PruneOptions): Promise<PruneResult> {
@@ -82,7 +85,8 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     const referenced = referencedDigests(snapshots);
     const plan = planPrune(packs.trailers, index, referenced);
     const missing = [...referenced].filter((hex) => index.find(Buffer.from(hex, 'hex')) === null).length;
-    if (missing > 0) options.onWarning?.(`${missing} chunk(s) that snapshots reference are in no pack; those snapshots stay incomplete (see \`lifeboat check\`).`);
+    if (missing > 0)
+      options.onWarning?.(`${missing} chunk(s) that snapshots reference are in no pack; those snapshots stay incomplete (see \`lifeboat check\`).`);
     const bytesBefore = [...packs.sizes.values()].reduce((sum, n) => sum + n, 0);
     const result: PruneResult = {
       snapshots: snapshots.length,
@@ -114,9 +118,16 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
         for (const entry of pack.live) {
           const stored = await reader.readStored(entry.digest, entry.location).catch((error: unknown) => {
             if (!(error instanceof LifeboatError)) throw error;
-            throw new LifeboatError(error.code, `${error.message} Prune stopped before deleting anything; run \`lifeboat repair --repo ${repoDir} --read-data\` first.`, { cause: error });
+            throw new LifeboatError(
+              error.code,
+              `${error.message} Prune stopped before deleting anything; run \`lifeboat repair --repo ${repoDir} --read-data\` first.`,
+              { cause: error },
+            );
           });
-          next.add(entry.digest, await writer.append({ digest: entry.digest, codec: entry.location.codec, stored, plainBytes: entry.location.plainBytes, crc32c: entry.crc32c }));
+          next.add(
+            entry.digest,
+            await writer.append({ digest: entry.digest, codec: entry.location.codec, stored, plainBytes: entry.location.plainBytes, crc32c: entry.crc32c }),
+          );
           progress.advance(stored.length);
         }
       }

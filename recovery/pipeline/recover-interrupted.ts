@@ -50,7 +50,9 @@ export function recoveryWarnings(report: RecoveryReport): string[] {
   const sentences: string[] = [];
   if (report.adoptedPacks > 0) {
     const salvaged = report.salvaged.length > 0 ? `, ${report.salvaged.length} of them unfinished and sealed now from tmp/` : '';
-    sentences.push(`Reused ${report.adoptedChunks} chunks an interrupted run had stored, from ${report.adoptedPacks} pack(s) the index did not list yet${salvaged}.`);
+    sentences.push(
+      `Reused ${report.adoptedChunks} chunks an interrupted run had stored, from ${report.adoptedPacks} pack(s) the index did not list yet${salvaged}.`,
+    );
   }
   for (const skipped of report.skipped) sentences.push(`Ignored a damaged pack: ${skipped} Run \`lifeboat repair\` to keep its readable chunks.`);
   return sentences;

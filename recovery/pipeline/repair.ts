@@ -70,7 +70,15 @@ export interface RepairResult {
 }
 
 /** Copies every good blob of a pack with a damaged trailer into `writer`; returns the new locations. */
-async function rescueDamagedPack(repoDir: string, id: string, writer: PackWriter, pool: WorkerPool, rebuilt: RebuiltPack[], next: Copies, why: string): Promise<void> {
+async function rescueDamagedPack(
+  repoDir: string,
+  id: string,
+  writer: PackWriter,
+  pool: WorkerPool,
+  rebuilt: RebuiltPack[],
+  next: Copies,
+  why: string,
+): Promise<void> {
   const file = packPath(repoDir, id);
   const { handle, sizeBytes } = await openRegularFile(file, 'pack');
   try {
@@ -81,7 +89,10 @@ async function rescueDamagedPack(repoDir: string, id: string, writer: PackWriter
       proof: blobProof(pool),
       stopAtFirstBad: false,
       onBlob: async (blob) => {
-        next.push([blob.digest, await writer.append({ digest: blob.digest, codec: blob.codec, stored: blob.stored, plainBytes: blob.plainBytes, crc32c: blob.crc32c })]);
+        next.push([
+          blob.digest,
+          await writer.append({ digest: blob.digest, codec: blob.codec, stored: blob.stored, plainBytes: blob.plainBytes, crc32c: blob.crc32c }),
+        ]);
       },
     });
     rebuilt.push({ id, why, keptChunks: scan.goodBlobs, lostBlobs: scan.damaged.length });
@@ -91,14 +102,17 @@ async function rescueDamagedPack(repoDir: string, id: string, writer: PackWriter
 }
 
 /** Copies the trailer-listed blobs of a sound pack except the damaged ones (found by --read-data). */
-async function rewriteWithout(repoDir: string, id: string, entries: PackEntry[], badOffsets: Set<number>, writer: PackWriter, next: Copies): Promise<number> {
+async function rewriteWithout(repoDir: string, _id: string, entries: PackEntry[], badOffsets: Set<number>, writer: PackWriter, next: Copies): Promise<number> {
   const reader = new PackReader(repoDir);
   let kept = 0;
   try {
     for (const entry of [...entries].sort((a, b) => a.location.offsetBytes - b.location.offsetBytes)) {
       if (badOffsets.has(entry.location.offsetBytes)) continue;
       const stored = await reader.readStored(entry.digest, entry.location);
-      next.push([entry.digest, await writer.append({ digest: entry.digest, codec: entry.location.codec, stored, plainBytes: entry.location.plainBytes, crc32c: entry.crc32c })]);
+      next.push([
+        entry.digest,
+        await writer.append({ digest: entry.digest, codec: entry.location.codec, stored, plainBytes: entry.location.plainBytes, crc32c: entry.crc32c }),
+      ]);
       kept++;
     }
   } finally {
@@ -179,7 +193,14 @@ export async function repair(options: RepairOptions): Promise<RepairResult> {
           if (missing++ === 0) firstPlace = chunkPlaceText(extent, snapshot.description.chunkSizeBytes, i);
         }
       }
-      if (missing > 0) incomplete.push({ id: snapshot.id, createdAt: snapshot.description.createdAt, source: snapshot.description.source.path, missingChunks: missing, firstPlace });
+      if (missing > 0)
+        incomplete.push({
+          id: snapshot.id,
+          createdAt: snapshot.description.createdAt,
+          source: snapshot.description.source.path,
+          missingChunks: missing,
+          firstPlace,
+        });
     }
     let chunksDropped = 0;
     for (const { digest } of old?.entries() ?? []) if (!next.has(digest)) chunksDropped++;
@@ -204,4 +225,3 @@ export async function repair(options: RepairOptions): Promise<RepairResult> {
     await lock.release();
   }
 }
-

@@ -44,7 +44,10 @@ export function unreadableSectorError(disk: Disk, extent: PlannedExtent, offsetB
   return new LifeboatError(
     'UNREADABLE_SECTOR',
     `Reading ${disk.path} failed at byte ${offsetBytes} (sector ${sector}, ${placeOf(extent)}): ${mediaErrorText(cause)}. The disk may be failing; run the capture again with --rescue to copy everything readable, fill the unreadable sectors with zeros and list them.`,
-    { cause, details: { device: disk.path, offsetBytes, sector, ...(extent.kind === 'partition' && extent.number !== null ? { partition: extent.number } : {}) } },
+    {
+      cause,
+      details: { device: disk.path, offsetBytes, sector, ...(extent.kind === 'partition' && extent.number !== null ? { partition: extent.number } : {}) },
+    },
   );
 }
 
@@ -92,7 +95,13 @@ export class CaptureChunkReader {
         return;
       }
       for (const part of usedPartsOf(span, slice, extent.startBytes)) {
-        failed.push({ ...part, extent: extentIndex, slot: -1, chunkStartBytes: extent.startBytes + slice.offsetBytes, triedWhole: part.lengthBytes === span.lengthBytes });
+        failed.push({
+          ...part,
+          extent: extentIndex,
+          slot: -1,
+          chunkStartBytes: extent.startBytes + slice.offsetBytes,
+          triedWhole: part.lengthBytes === span.lengthBytes,
+        });
       }
     });
     this.dataPass.reads += readSpans(slice.pieces).length;

@@ -48,7 +48,14 @@ function piecesOf(area: BadArea, size: number): BadArea[] {
 }
 
 /** One retry pass: every area is read again in pieces of `size`; what fails is what is left. */
-async function retryPass(areas: BadArea[], size: number, exact: ExactReader, spill: RescueSpill, hooks: RetryHooks, name: string): Promise<{ left: BadArea[]; record: RescuePassRecord }> {
+async function retryPass(
+  areas: BadArea[],
+  size: number,
+  exact: ExactReader,
+  spill: RescueSpill,
+  hooks: RetryHooks,
+  name: string,
+): Promise<{ left: BadArea[]; record: RescuePassRecord }> {
   const started = Date.now();
   const record: RescuePassRecord = { name, readSizeBytes: size, reads: 0, failedReads: 0, recoveredBytes: 0, seconds: 0 };
   const left: BadArea[] = [];
@@ -83,7 +90,13 @@ async function retryPass(areas: BadArea[], size: number, exact: ExactReader, spi
  * Runs the retry passes over the data pass's bad areas (sorted by offset). Returns the areas
  * that stayed unreadable (single sectors or runs of them) and what each pass did.
  */
-export async function runRetryPasses(areas: BadArea[], sectorBytes: number, exact: ExactReader, spill: RescueSpill, hooks: RetryHooks): Promise<{ unreadable: BadArea[]; passes: RescuePassRecord[] }> {
+export async function runRetryPasses(
+  areas: BadArea[],
+  sectorBytes: number,
+  exact: ExactReader,
+  spill: RescueSpill,
+  hooks: RetryHooks,
+): Promise<{ unreadable: BadArea[]; passes: RescuePassRecord[] }> {
   const sizes = retrySizes(sectorBytes);
   const passes: RescuePassRecord[] = [];
   let left = areas;

@@ -104,7 +104,10 @@ export class ExactReader {
         }
         throw diskIoError(cause, this.disk.path, 'read', offsetBytes + done, this.disk.logicalSectorSize);
       }
-      if (bytesRead <= 0) throw new LifeboatError('IO_ERROR', `${this.disk.path} ended early at byte ${offsetBytes + done}.`, { details: { device: this.disk.path, offsetBytes: offsetBytes + done } });
+      if (bytesRead <= 0)
+        throw new LifeboatError('IO_ERROR', `${this.disk.path} ended early at byte ${offsetBytes + done}.`, {
+          details: { device: this.disk.path, offsetBytes: offsetBytes + done },
+        });
       out.set(this.memory.subarray(0, bytesRead), done);
       done += bytesRead;
     }
@@ -117,7 +120,14 @@ export class ExactReader {
  * null when every sector was read, or the first sector that cannot be, found by halving the
  * failing piece (about 12 reads for 1 MiB), with the error it gave.
  */
-export async function readExactlyInto(exact: ExactReader, target: Uint8Array, targetOffset: number, startBytes: number, endBytes: number, sectorBytes: number): Promise<{ offsetBytes: number; error: unknown } | null> {
+export async function readExactlyInto(
+  exact: ExactReader,
+  target: Uint8Array,
+  targetOffset: number,
+  startBytes: number,
+  endBytes: number,
+  sectorBytes: number,
+): Promise<{ offsetBytes: number; error: unknown } | null> {
   let cursor = startBytes;
   const attempt = async (from: number, to: number): Promise<unknown> => {
     try {

@@ -21,7 +21,12 @@ function extentOfSector(extents: readonly PlannedExtent[], offsetBytes: number):
 }
 
 /** Describes the first MAX_DESCRIBED_BAD_RANGES bad ranges, in order. */
-export async function describeBadRanges(disk: Disk, exact: ExactReader, extents: readonly PlannedExtent[], badPairs: Float64Array): Promise<RescueRangeRecord[]> {
+export async function describeBadRanges(
+  disk: Disk,
+  exact: ExactReader,
+  extents: readonly PlannedExtent[],
+  badPairs: Float64Array,
+): Promise<RescueRangeRecord[]> {
   const ss = disk.logicalSectorSize;
   const records: RescueRangeRecord[] = [];
   for (let i = 0; i < badPairs.length && records.length < MAX_DESCRIBED_BAD_RANGES; i += 2) {
@@ -44,7 +49,8 @@ export async function describeBadRanges(disk: Disk, exact: ExactReader, extents:
     const type = extent.filesystem?.type;
     const mapper = type ? ownerMapperFor(type) : null;
     if (!mapper) {
-      const note = extent.kind === 'gap' ? 'boot code outside every partition' : `Lifeboat cannot name files on ${type ?? 'a partition without a filesystem it knows'}`;
+      const note =
+        extent.kind === 'gap' ? 'boot code outside every partition' : `Lifeboat cannot name files on ${type ?? 'a partition without a filesystem it knows'}`;
       for (const record of mine) record.ownersNote = note;
       continue;
     }
@@ -70,7 +76,13 @@ export async function describeBadRanges(disk: Disk, exact: ExactReader, extents:
 }
 
 /** The manifest's rescue record and bad-range section for a finished --rescue capture. */
-export async function rescueRecordOf(disk: Disk, exact: ExactReader, extents: readonly PlannedExtent[], outcome: RescueOutcome, progress: ProgressTracker): Promise<{ record: RescueRecord; badRanges: Float64Array }> {
+export async function rescueRecordOf(
+  disk: Disk,
+  exact: ExactReader,
+  extents: readonly PlannedExtent[],
+  outcome: RescueOutcome,
+  progress: ProgressTracker,
+): Promise<{ record: RescueRecord; badRanges: Float64Array }> {
   if (outcome.badRanges.length > 0) {
     // Reading a big filesystem's inode tables or MFT takes a while: say what is going on.
     progress.startPhase('rescue', 0);
@@ -79,7 +91,13 @@ export async function rescueRecordOf(disk: Disk, exact: ExactReader, extents: re
   const ranges = await describeBadRanges(disk, exact, extents, outcome.badRanges);
   const badRangeCount = outcome.badRanges.length / 2;
   return {
-    record: { badSectorCount: badSectorCount(outcome.badRanges), badRangeCount, passes: outcome.passes, ranges, rangesNotDescribed: badRangeCount - ranges.length },
+    record: {
+      badSectorCount: badSectorCount(outcome.badRanges),
+      badRangeCount,
+      passes: outcome.passes,
+      ranges,
+      rangesNotDescribed: badRangeCount - ranges.length,
+    },
     badRanges: outcome.badRanges,
   };
 }

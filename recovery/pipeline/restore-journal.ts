@@ -68,7 +68,10 @@ function clip(text: string | null, max: number): string | null {
 }
 
 export function encodeJournal(record: RestoreJournal): Uint8Array {
-  const compact = { ...record, target: { ...record.target, path: clip(record.target.path, 512) ?? '', model: clip(record.target.model, 128), serial: clip(record.target.serial, 128) } };
+  const compact = {
+    ...record,
+    target: { ...record.target, path: clip(record.target.path, 512) ?? '', model: clip(record.target.model, 128), serial: clip(record.target.serial, 128) },
+  };
   const json = Buffer.from(JSON.stringify(compact), 'utf8');
   if (json.length > MAX_JSON_BYTES) throw new Error(`restore journal record of ${json.length} bytes does not fit its slot`);
   const slot = new Uint8Array(JOURNAL_SLOT_BYTES);
@@ -78,7 +81,12 @@ export function encodeJournal(record: RestoreJournal): Uint8Array {
   view.setUint32(12, json.length, true);
   view.setBigUint64(16, BigInt(record.sequence), true);
   slot.set(json, HEADER_BYTES);
-  slot.set(createHash('sha256').update(slot.subarray(0, JOURNAL_SLOT_BYTES - HASH_BYTES)).digest(), JOURNAL_SLOT_BYTES - HASH_BYTES);
+  slot.set(
+    createHash('sha256')
+      .update(slot.subarray(0, JOURNAL_SLOT_BYTES - HASH_BYTES))
+      .digest(),
+    JOURNAL_SLOT_BYTES - HASH_BYTES,
+  );
   return slot;
 }
 
@@ -91,7 +99,9 @@ export function decodeJournal(slot: Uint8Array): RestoreJournal | null {
   if (slot.length < JOURNAL_SLOT_BYTES || !Buffer.from(slot.subarray(0, 8)).equals(JOURNAL_MAGIC)) return null;
   const view = dataView(slot);
   if (view.getUint16(8, true) !== JOURNAL_VERSION) return null;
-  const digest = createHash('sha256').update(slot.subarray(0, JOURNAL_SLOT_BYTES - HASH_BYTES)).digest();
+  const digest = createHash('sha256')
+    .update(slot.subarray(0, JOURNAL_SLOT_BYTES - HASH_BYTES))
+    .digest();
   if (!digest.equals(slot.subarray(JOURNAL_SLOT_BYTES - HASH_BYTES, JOURNAL_SLOT_BYTES))) return null;
   const length = view.getUint32(12, true);
   if (length > MAX_JSON_BYTES) return null;
@@ -106,11 +116,25 @@ export function decodeJournal(slot: Uint8Array): RestoreJournal | null {
   const t = record['target'] as Record<string, unknown> | null | undefined;
   const sequence = Number(view.getBigUint64(16, true));
   const valid =
-    typeof t === 'object' && t !== null &&
-    isText(record['restoreId']) && isText(record['snapshotId']) && isText(record['repositoryId']) && isText(record['planDigest']) &&
-    (record['mode'] === 'disk' || record['mode'] === 'partition') && isCount(record['regionOffsetBytes']) && isCount(record['regionSizeBytes']) &&
-    isText(t['path']) && isCount(t['sizeBytes']) && isCount(t['logicalSectorSize']) && isTextOrNull(t['model']) && isTextOrNull(t['serial']) &&
-    isCount(record['chunksDone']) && isCount(record['bytesDone']) && isCount(record['usedBytes']) && isText(record['startedAt']) && isText(record['updatedAt']) &&
+    typeof t === 'object' &&
+    t !== null &&
+    isText(record['restoreId']) &&
+    isText(record['snapshotId']) &&
+    isText(record['repositoryId']) &&
+    isText(record['planDigest']) &&
+    (record['mode'] === 'disk' || record['mode'] === 'partition') &&
+    isCount(record['regionOffsetBytes']) &&
+    isCount(record['regionSizeBytes']) &&
+    isText(t['path']) &&
+    isCount(t['sizeBytes']) &&
+    isCount(t['logicalSectorSize']) &&
+    isTextOrNull(t['model']) &&
+    isTextOrNull(t['serial']) &&
+    isCount(record['chunksDone']) &&
+    isCount(record['bytesDone']) &&
+    isCount(record['usedBytes']) &&
+    isText(record['startedAt']) &&
+    isText(record['updatedAt']) &&
     record['sequence'] === sequence;
   return valid ? (record as unknown as RestoreJournal) : null;
 }

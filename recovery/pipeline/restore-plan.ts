@@ -69,7 +69,10 @@ export interface RestorePlan {
 }
 
 export function snapshotMetadata(snapshot: Snapshot): MetadataBytes[] {
-  return snapshot.description.metadataAreas.map((area) => ({ ...area, bytes: snapshot.metadataBytes.subarray(area.sectionOffset, area.sectionOffset + area.sizeBytes) }));
+  return snapshot.description.metadataAreas.map((area) => ({
+    ...area,
+    bytes: snapshot.metadataBytes.subarray(area.sectionOffset, area.sectionOffset + area.sizeBytes),
+  }));
 }
 
 function tooSmall(what: string, haveBytes: number, needBytes: number): LifeboatError {
@@ -88,7 +91,10 @@ function diskRequirement(snapshot: Snapshot): number {
 function growPlan(snapshot: Snapshot, target: TargetFacts): { grown: ReturnType<typeof growLastPartition>; grow: GrowPlan } {
   const d = snapshot.description;
   if (target.sizeBytes <= d.source.sizeBytes) {
-    throw new LifeboatError('CANNOT_GROW', `--grow-last needs a larger target: ${target.path} has ${formatBytes(target.sizeBytes)} (${target.sizeBytes} bytes) and the captured disk had ${formatBytes(d.source.sizeBytes)}, so there is nothing to grow into. Nothing was written; restore without --grow-last.`);
+    throw new LifeboatError(
+      'CANNOT_GROW',
+      `--grow-last needs a larger target: ${target.path} has ${formatBytes(target.sizeBytes)} (${target.sizeBytes} bytes) and the captured disk had ${formatBytes(d.source.sizeBytes)}, so there is nothing to grow into. Nothing was written; restore without --grow-last.`,
+    );
   }
   const grown = growLastPartition(d.table, snapshotMetadata(snapshot), target.sizeBytes);
   const number = grown.partition.number;
@@ -97,17 +103,33 @@ function growPlan(snapshot: Snapshot, target: TargetFacts): { grown: ReturnType<
   const tool = fs !== undefined && fs in GROWABLE_FILESYSTEMS ? GROWABLE_FILESYSTEMS[fs as GrowableFilesystem] : null;
   if (!extent || !fs || tool === null) {
     const what = fs ? `holds ${fs}` : 'holds no filesystem Lifeboat recognised';
-    throw new LifeboatError('CANNOT_GROW', `The last partition (${number}) ${what}, which Lifeboat cannot grow: --grow-last grows ext2/3/4 (resize2fs) and NTFS (ntfsresize). Nothing was written; restore without --grow-last.`);
+    throw new LifeboatError(
+      'CANNOT_GROW',
+      `The last partition (${number}) ${what}, which Lifeboat cannot grow: --grow-last grows ext2/3/4 (resize2fs) and NTFS (ntfsresize). Nothing was written; restore without --grow-last.`,
+    );
   }
   if (fs === 'ntfs' && extent.filesystem?.dirty === true) {
-    throw new LifeboatError('CANNOT_GROW', `The last partition (${number}) holds an NTFS volume that was marked dirty when it was captured (${extent.filesystem.dirtyReason ?? 'needs chkdsk'}); ntfsresize must not resize it. Nothing was written; restore without --grow-last, then let Windows run chkdsk and grow it in Disk Management.`);
+    throw new LifeboatError(
+      'CANNOT_GROW',
+      `The last partition (${number}) holds an NTFS volume that was marked dirty when it was captured (${extent.filesystem.dirtyReason ?? 'needs chkdsk'}); ntfsresize must not resize it. Nothing was written; restore without --grow-last, then let Windows run chkdsk and grow it in Disk Management.`,
+    );
   }
   if (extent.coverage !== 'filesystem') {
-    throw new LifeboatError('CANNOT_GROW', `The last partition (${number}) holds ${fs}, but its metadata could not be read when it was captured (${extent.reason ?? 'copied whole'}); Lifeboat will not resize a filesystem it could not read. Nothing was written; restore without --grow-last.`);
+    throw new LifeboatError(
+      'CANNOT_GROW',
+      `The last partition (${number}) holds ${fs}, but its metadata could not be read when it was captured (${extent.reason ?? 'copied whole'}); Lifeboat will not resize a filesystem it could not read. Nothing was written; restore without --grow-last.`,
+    );
   }
   return {
     grown,
-    grow: { partitionNumber: number, filesystem: fs as GrowableFilesystem, startBytes: grown.partition.startBytes, fromBytes: grown.partition.sizeBytes, toBytes: grown.newSizeBytes, filesystemBytes: extent.filesystem?.sizeBytes ?? null },
+    grow: {
+      partitionNumber: number,
+      filesystem: fs as GrowableFilesystem,
+      startBytes: grown.partition.startBytes,
+      fromBytes: grown.partition.sizeBytes,
+      toBytes: grown.newSizeBytes,
+      filesystemBytes: extent.filesystem?.sizeBytes ?? null,
+    },
   };
 }
 
@@ -121,26 +143,41 @@ function staleClearWrites(target: TargetFacts, snapshot: Snapshot, region: Write
   return lbas
     .filter((lba) => Number.isSafeInteger(lba) && lba >= 0 && lba < sectors)
     .map((lba) => ({ startBytes: lba * ss, endBytes: (lba + 1) * ss }))
-    .filter((span) => !isInside(span, zones) && !extents.some(({ extent, targetStartBytes }) => span.endBytes > targetStartBytes && span.startBytes < targetStartBytes + extent.sizeBytes))
+    .filter(
+      (span) =>
+        !isInside(span, zones) &&
+        !extents.some(({ extent, targetStartBytes }) => span.endBytes > targetStartBytes && span.startBytes < targetStartBytes + extent.sizeBytes),
+    )
     .map((span) => ({ offsetBytes: span.startBytes, bytes: new Uint8Array(ss), what: `old table copy at LBA ${span.startBytes / ss}` }));
 }
 
 export function planRestore(snapshot: Snapshot, target: TargetFacts, partitionNumber?: number, options: PlanOptions = {}): RestorePlan {
   const d = snapshot.description;
   if (d.source.logicalSectorSize !== target.logicalSectorSize) {
-    throw new LifeboatError('UNSUPPORTED', `The snapshot was captured from a disk with ${d.source.logicalSectorSize}-byte sectors and ${target.path} has ${target.logicalSectorSize}-byte sectors; partition tables and filesystems do not survive that change. Choose a target with ${d.source.logicalSectorSize}-byte sectors.`);
+    throw new LifeboatError(
+      'UNSUPPORTED',
+      `The snapshot was captured from a disk with ${d.source.logicalSectorSize}-byte sectors and ${target.path} has ${target.logicalSectorSize}-byte sectors; partition tables and filesystems do not survive that change. Choose a target with ${d.source.logicalSectorSize}-byte sectors.`,
+    );
   }
   const notes: string[] = [];
   if (partitionNumber !== undefined || d.scope === 'partition') {
-    if (options.growLast) throw new LifeboatError('USAGE', '--grow-last grows the last partition of a whole-disk restore; a partition restore keeps the filesystem\'s captured size.');
+    if (options.growLast)
+      throw new LifeboatError(
+        'USAGE',
+        "--grow-last grows the last partition of a whole-disk restore; a partition restore keeps the filesystem's captured size.",
+      );
     const extent = partitionNumber === undefined ? d.extents[0] : d.extents.find((e) => e.kind === 'partition' && e.number === partitionNumber);
     if (!extent) {
-      const numbers = d.extents.filter((e) => e.kind === 'partition').map((e) => e.number).join(', ');
+      const numbers = d.extents
+        .filter((e) => e.kind === 'partition')
+        .map((e) => e.number)
+        .join(', ');
       throw new LifeboatError('USAGE', `The snapshot has no partition ${String(partitionNumber)}; it holds ${numbers || 'none'}.`);
     }
     const room = target.partitionSizeBytes ?? target.sizeBytes;
     if (room < extent.sizeBytes) throw tooSmall(target.partitionSizeBytes === undefined ? target.path : `partition on ${target.path}`, room, extent.sizeBytes);
-    if (room > extent.sizeBytes) notes.push(`The target is ${formatBytes(room - extent.sizeBytes)} larger than the partition; the filesystem keeps its captured size.`);
+    if (room > extent.sizeBytes)
+      notes.push(`The target is ${formatBytes(room - extent.sizeBytes)} larger than the partition; the filesystem keeps its captured size.`);
     const offset = target.partitionOffsetBytes ?? 0;
     return {
       mode: 'partition',
@@ -170,7 +207,9 @@ export function planRestore(snapshot: Snapshot, target: TargetFacts, partitionNu
   const tableWrites = planPartitionTableWrites(table, metadata, target.sizeBytes);
   if (target.sizeBytes > d.source.sizeBytes) {
     const kept = grow ? `partitions keep their places, partition ${grow.partitionNumber} grows to the end` : 'partitions keep their places';
-    notes.push(`The target is ${formatBytes(target.sizeBytes - d.source.sizeBytes)} larger than the source; ${kept}${table.scheme === 'gpt' ? ' and the backup GPT moves to the new end' : ''}.`);
+    notes.push(
+      `The target is ${formatBytes(target.sizeBytes - d.source.sizeBytes)} larger than the source; ${kept}${table.scheme === 'gpt' ? ' and the backup GPT moves to the new end' : ''}.`,
+    );
   }
   const region = { offsetBytes: 0, sizeBytes: target.sizeBytes - (target.sizeBytes % target.logicalSectorSize) };
   const extents = d.extents.map((extent) => ({ extent, targetStartBytes: extent.startBytes }));
@@ -201,7 +240,14 @@ export function planDigest(snapshot: Snapshot, plan: RestorePlan): string {
     mode: plan.mode,
     region: plan.region,
     sectorBytes: plan.target.logicalSectorSize,
-    extents: plan.extents.map(({ extent, targetStartBytes }) => [extent.chunkStart, extent.chunkCount, extent.rangeStart, extent.rangeCount, extent.sizeBytes, targetStartBytes]),
+    extents: plan.extents.map(({ extent, targetStartBytes }) => [
+      extent.chunkStart,
+      extent.chunkCount,
+      extent.rangeStart,
+      extent.rangeCount,
+      extent.sizeBytes,
+      targetStartBytes,
+    ]),
   };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 32);
 }

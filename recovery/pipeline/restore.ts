@@ -83,7 +83,14 @@ export function targetExtents(snapshot: Snapshot, plan: RestorePlan): TargetExte
  * missing one. A resume skips the chunks its journal says are durable, except those reaching into
  * the guard zones, which the last step writes again.
  */
-export async function proveChunks(chunks: SnapshotChunks, plan: RestorePlan, pool: WorkerPool, progress: ProgressTracker, signal?: AbortSignal, doneChunks = 0): Promise<number> {
+export async function proveChunks(
+  chunks: SnapshotChunks,
+  plan: RestorePlan,
+  pool: WorkerPool,
+  progress: ProgressTracker,
+  signal?: AbortSignal,
+  doneChunks = 0,
+): Promise<number> {
   const { snapshot } = chunks;
   const { chunkSizeBytes } = snapshot.description;
   const zones: ByteSpan[] = guardZones(plan.region);
@@ -126,7 +133,13 @@ function checkpointsFor(options: RestoreOptions): Checkpoints | undefined {
     mode: plan.mode,
     regionOffsetBytes: plan.region.offsetBytes,
     regionSizeBytes: plan.region.sizeBytes,
-    target: { path: target.path, sizeBytes: target.sizeBytes, logicalSectorSize: target.logicalSectorSize, model: options.identity?.model ?? null, serial: options.identity?.serial ?? null },
+    target: {
+      path: target.path,
+      sizeBytes: target.sizeBytes,
+      logicalSectorSize: target.logicalSectorSize,
+      model: options.identity?.model ?? null,
+      serial: options.identity?.serial ?? null,
+    },
     chunksDone: 0,
     bytesDone: 0,
     usedBytes: plan.usedBytes,
@@ -188,7 +201,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
         progress,
       });
       if (verification.mismatchCount > 0) {
-        throw new LifeboatError('VERIFY_MISMATCH', `Reading ${target.path} back found ${verification.mismatchCount} difference(s) from the snapshot: ${verification.mismatches.slice(0, 3).join(' ')} The target disk may be failing; restore again or choose another disk.`);
+        throw new LifeboatError(
+          'VERIFY_MISMATCH',
+          `Reading ${target.path} back found ${verification.mismatchCount} difference(s) from the snapshot: ${verification.mismatches.slice(0, 3).join(' ')} The target disk may be failing; restore again or choose another disk.`,
+        );
       }
     }
     if (options.afterTable) {

@@ -23,7 +23,9 @@ function describeTarget(t: RestoreJournal['target']): string {
 }
 
 function where(journal: Pick<RestoreJournal, 'mode' | 'regionOffsetBytes' | 'regionSizeBytes'>): string {
-  return journal.mode === 'disk' ? 'a whole-disk restore' : `a partition restore at byte ${journal.regionOffsetBytes} (${formatBytes(journal.regionSizeBytes)})`;
+  return journal.mode === 'disk'
+    ? 'a whole-disk restore'
+    : `a partition restore at byte ${journal.regionOffsetBytes} (${formatBytes(journal.regionSizeBytes)})`;
 }
 
 /** Why `journal` cannot be resumed by this restore, as a sentence, or null when it can. */
@@ -80,5 +82,9 @@ export function nothingToResume(path: string, why: 'none' | 'too-small'): Lifebo
     why === 'too-small'
       ? `the space it would restore into is smaller than a MiB, too small to hold a restore journal`
       : 'it holds no unfinished Lifeboat restore (no restore journal in its first MiB: the restore finished, never started writing, or was interrupted before its first durable step)';
-  return new LifeboatError('NOTHING_TO_RESUME', `There is nothing to resume on ${path}: ${reason}. Run the restore without --resume to start from the beginning.`, { details: { device: path } });
+  return new LifeboatError(
+    'NOTHING_TO_RESUME',
+    `There is nothing to resume on ${path}: ${reason}. Run the restore without --resume to start from the beginning.`,
+    { details: { device: path } },
+  );
 }

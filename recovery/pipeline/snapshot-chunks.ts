@@ -45,13 +45,22 @@ export class SnapshotChunks {
     const place = () => chunkPlace(this.snapshot, extent, chunkIndex);
     const name = digestHex(digest).slice(0, 16);
     const location = this.index.find(digest);
-    if (!location) throw new LifeboatError('CHUNK_MISSING', `Chunk ${name} (${place()}) is not in the repository; a pack is missing. Restore another snapshot or copy the missing pack back.`);
-    if (location.plainBytes !== lengthBytes) throw new LifeboatError('CORRUPT_IMAGE', `Chunk ${name} (${place()}) is ${location.plainBytes} bytes in the index, not ${lengthBytes}; the repository is damaged.`);
+    if (!location)
+      throw new LifeboatError(
+        'CHUNK_MISSING',
+        `Chunk ${name} (${place()}) is not in the repository; a pack is missing. Restore another snapshot or copy the missing pack back.`,
+      );
+    if (location.plainBytes !== lengthBytes)
+      throw new LifeboatError(
+        'CORRUPT_IMAGE',
+        `Chunk ${name} (${place()}) is ${location.plainBytes} bytes in the index, not ${lengthBytes}; the repository is damaged.`,
+      );
     let stored: Buffer;
     try {
       stored = await this.packs.readStored(digest, location);
     } catch (error) {
-      if (error instanceof LifeboatError) throw new LifeboatError(error.code, `${error.message} It holds ${place()}.`, { cause: error, details: error.details });
+      if (error instanceof LifeboatError)
+        throw new LifeboatError(error.code, `${error.message} It holds ${place()}.`, { cause: error, details: error.details });
       throw error;
     }
     const answer = await this.pool.run({ kind: 'unpack', stored, codec: location.codec, plainBytes: lengthBytes, digest: new Uint8Array(digest) });

@@ -75,7 +75,14 @@ export async function verifySnapshots(options: VerifyOptions): Promise<VerifyRes
       }
     }
     progress.finish();
-    return { snapshotIds: options.snapshots.map((s) => s.id), checkedChunks: seen.size, checkedBytes, problemCount, problems, durationSeconds: progress.elapsedSeconds };
+    return {
+      snapshotIds: options.snapshots.map((s) => s.id),
+      checkedChunks: seen.size,
+      checkedBytes,
+      problemCount,
+      problems,
+      durationSeconds: progress.elapsedSeconds,
+    };
   } finally {
     await pool.close();
   }

@@ -57,7 +57,9 @@ export class WorkerPool {
     for (let i = 0; i < this.threads; i++) {
       const worker = new Worker(`(${chunkWorkerMain.toString()})(require)`, { eval: true, workerData: setup });
       worker.on('message', (answer: WorkerAnswer) => this.finish(worker, answer));
-      worker.on('error', (error) => this.fail(new LifeboatError('INTERNAL', `A worker thread failed: ${error.message}. Run again with --debug and report it.`, { cause: error })));
+      worker.on('error', (error) =>
+        this.fail(new LifeboatError('INTERNAL', `A worker thread failed: ${error.message}. Run again with --debug and report it.`, { cause: error })),
+      );
       this.workers.push(worker);
       this.idle.push(worker);
     }

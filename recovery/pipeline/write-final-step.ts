@@ -54,7 +54,11 @@ async function zoneImages(job: FinalStepJob): Promise<{ images: Uint8Array[]; ou
       if (from < to) images[z]?.set(write.bytes.subarray(from - span.startBytes, to - span.startBytes), from - zone.startBytes);
     }
     for (const rest of subtractSpans([span], job.zones)) {
-      outside.push({ offsetBytes: rest.startBytes, bytes: write.bytes.subarray(rest.startBytes - span.startBytes, rest.endBytes - span.startBytes), what: write.what });
+      outside.push({
+        offsetBytes: rest.startBytes,
+        bytes: write.bytes.subarray(rest.startBytes - span.startBytes, rest.endBytes - span.startBytes),
+        what: write.what,
+      });
     }
   }
   return { images, outside };

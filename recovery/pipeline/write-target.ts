@@ -184,7 +184,10 @@ export async function writeTarget(job: WriteTargetJob, operation: 'restore' | 'c
   const region = job.region ?? { offsetBytes: 0, sizeBytes: target.sizeBytes };
   const zones = guardZones(region);
   const clear = clearStep(job, region);
-  progress.startPhase('clear', clear.reduce((sum, w) => sum + w.bytes.length, 0));
+  progress.startPhase(
+    'clear',
+    clear.reduce((sum, w) => sum + w.bytes.length, 0),
+  );
   await writeAll(target, clear);
   progress.advance(clear.reduce((sum, w) => sum + w.bytes.length, 0));
   await target.flush();
@@ -193,7 +196,13 @@ export async function writeTarget(job: WriteTargetJob, operation: 'restore' | 'c
   let discard: DiscardOutcome | null = null;
   if (job.discard) {
     const keep = [...zones, ...job.tableWrites.map(spanOfWrite)];
-    const spans = discardSpans(region, usedSpans(job.extents, target.logicalSectorSize), keep, job.discard.granularityBytes, job.discard.minimumRunBytes ?? DEFAULT_MINIMUM_DISCARD_BYTES);
+    const spans = discardSpans(
+      region,
+      usedSpans(job.extents, target.logicalSectorSize),
+      keep,
+      job.discard.granularityBytes,
+      job.discard.minimumRunBytes ?? DEFAULT_MINIMUM_DISCARD_BYTES,
+    );
     discard = await discardFree(target, spans, job.discard, progress);
   }
 

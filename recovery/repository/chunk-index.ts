@@ -44,30 +44,45 @@ export class ChunkIndex {
 
   /** Parses an index file, checking its hash and every bound before trusting a record. */
   static parse(bytes: Buffer, file: string): ChunkIndex {
-    const damaged = (why: string) => new LifeboatError('CORRUPT_IMAGE', `The repository index ${file} is damaged (${why}); run \`lifeboat verify\` or rebuild it with \`lifeboat repair\`.`);
+    const damaged = (why: string) =>
+      new LifeboatError('CORRUPT_IMAGE', `The repository index ${file} is damaged (${why}); run \`lifeboat verify\` or rebuild it with \`lifeboat repair\`.`);
     if (bytes.length < INDEX_HEADER_BYTES + 32 || !bytes.subarray(0, 8).equals(INDEX_MAGIC)) throw damaged('not an index file');
     const version = bytes.readUInt16LE(8);
     if (version === 0) throw damaged('version 0 was never written');
     if (version > INDEX_VERSION) {
-      throw new LifeboatError('UNSUPPORTED_FORMAT', `The repository index ${file} has format version ${version}, written by a newer Lifeboat; use that version or newer.`);
+      throw new LifeboatError(
+        'UNSUPPORTED_FORMAT',
+        `The repository index ${file} has format version ${version}, written by a newer Lifeboat; use that version or newer.`,
+      );
     }
     const body = bytes.subarray(0, bytes.length - 32);
-    if (!createHash('sha256').update(body).digest().equals(bytes.subarray(bytes.length - 32))) throw damaged('its SHA-256 does not match');
+    if (
+      !createHash('sha256')
+        .update(body)
+        .digest()
+        .equals(bytes.subarray(bytes.length - 32))
+    )
+      throw damaged('its SHA-256 does not match');
     const packCount = bytes.readUInt32LE(12);
     const entryCount = Number(bytes.readBigUInt64LE(16));
     const expected = INDEX_HEADER_BYTES + packCount * PACK_ID_BYTES + entryCount * INDEX_ENTRY_BYTES + 32;
     if (expected !== bytes.length) throw damaged(`its counts say ${expected} bytes, the file has ${bytes.length}`);
     const packIds: string[] = [];
-    for (let i = 0; i < packCount; i++) packIds.push(bytes.subarray(INDEX_HEADER_BYTES + i * PACK_ID_BYTES, INDEX_HEADER_BYTES + (i + 1) * PACK_ID_BYTES).toString('hex'));
+    for (let i = 0; i < packCount; i++)
+      packIds.push(bytes.subarray(INDEX_HEADER_BYTES + i * PACK_ID_BYTES, INDEX_HEADER_BYTES + (i + 1) * PACK_ID_BYTES).toString('hex'));
     const records = bytes.subarray(INDEX_HEADER_BYTES + packCount * PACK_ID_BYTES, bytes.length - 32);
     for (let i = 0; i < entryCount; i++) {
       const at = i * INDEX_ENTRY_BYTES;
-      if (i > 0 && Buffer.compare(records.subarray(at - INDEX_ENTRY_BYTES, at - INDEX_ENTRY_BYTES + DIGEST_BYTES), records.subarray(at, at + DIGEST_BYTES)) >= 0) {
+      if (
+        i > 0 &&
+        Buffer.compare(records.subarray(at - INDEX_ENTRY_BYTES, at - INDEX_ENTRY_BYTES + DIGEST_BYTES), records.subarray(at, at + DIGEST_BYTES)) >= 0
+      ) {
         throw damaged(`entry ${i} is out of order`);
       }
       const pack = records.readUInt32LE(at + 40);
       const plain = records.readUInt32LE(at + 52);
-      if (pack >= packCount || plain > MAX_CHUNK_SIZE_BYTES || records.readUInt32LE(at + 48) > plain + MAX_STORED_OVERHEAD_BYTES) throw damaged(`entry ${i} is out of bounds`);
+      if (pack >= packCount || plain > MAX_CHUNK_SIZE_BYTES || records.readUInt32LE(at + 48) > plain + MAX_STORED_OVERHEAD_BYTES)
+        throw damaged(`entry ${i} is out of bounds`);
     }
     return new ChunkIndex(packIds, Buffer.from(records));
   }
@@ -79,7 +94,8 @@ export class ChunkIndex {
   /** The sorted digests of the loaded records, for workers that skip compressing known chunks. */
   get knownDigests(): Buffer {
     const digests = Buffer.alloc((this.records.length / INDEX_ENTRY_BYTES) * DIGEST_BYTES);
-    for (let i = 0; i * INDEX_ENTRY_BYTES < this.records.length; i++) this.records.copy(digests, i * DIGEST_BYTES, i * INDEX_ENTRY_BYTES, i * INDEX_ENTRY_BYTES + DIGEST_BYTES);
+    for (let i = 0; i * INDEX_ENTRY_BYTES < this.records.length; i++)
+      this.records.copy(digests, i * DIGEST_BYTES, i * INDEX_ENTRY_BYTES, i * INDEX_ENTRY_BYTES + DIGEST_BYTES);
     if (this.added.size === 0) return digests;
     // Chunks adopted from an interrupted capture's packs count as known too: merge them in, sorted.
     const all: Buffer[] = [];
@@ -123,13 +139,15 @@ export class ChunkIndex {
 
   /** Every entry, loaded ones in digest order, then the ones added since. */
   *entries(): Generator<{ digest: Buffer; location: ChunkLocation }> {
-    for (let at = 0; at < this.records.length; at += INDEX_ENTRY_BYTES) yield { digest: this.records.subarray(at, at + DIGEST_BYTES), location: this.locationAt(at) };
+    for (let at = 0; at < this.records.length; at += INDEX_ENTRY_BYTES)
+      yield { digest: this.records.subarray(at, at + DIGEST_BYTES), location: this.locationAt(at) };
     for (const [hex, location] of this.added) yield { digest: Buffer.from(hex, 'hex'), location };
   }
 
   serialize(): Buffer {
     const all = new Map<string, ChunkLocation>();
-    for (let at = 0; at < this.records.length; at += INDEX_ENTRY_BYTES) all.set(this.records.subarray(at, at + DIGEST_BYTES).toString('hex'), this.locationAt(at));
+    for (let at = 0; at < this.records.length; at += INDEX_ENTRY_BYTES)
+      all.set(this.records.subarray(at, at + DIGEST_BYTES).toString('hex'), this.locationAt(at));
     for (const [hex, location] of this.added) all.set(hex, location);
     const packIds = [...new Set([...all.values()].map((l) => l.packId))].sort();
     const packNumber = new Map(packIds.map((id, i) => [id, i]));
@@ -139,7 +157,7 @@ export class ChunkIndex {
     out.writeUInt16LE(INDEX_VERSION, 8);
     out.writeUInt32LE(packIds.length, 12);
     out.writeBigUInt64LE(BigInt(digests.length), 16);
-    packIds.forEach((id, i) => out.write(id, INDEX_HEADER_BYTES + i * PACK_ID_BYTES, 'hex'));
+    for (const [i, id] of packIds.entries()) out.write(id, INDEX_HEADER_BYTES + i * PACK_ID_BYTES, 'hex');
     let at = INDEX_HEADER_BYTES + packIds.length * PACK_ID_BYTES;
     for (const hex of digests) {
       const location = all.get(hex) as ChunkLocation;

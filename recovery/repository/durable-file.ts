@@ -75,9 +75,16 @@ export async function writeDurable(repoDir: string, finalPath: string, data: Uin
 export function repositoryWriteError(error: unknown, file: string): unknown {
   if (error instanceof LifeboatError) return error;
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC') return new LifeboatError('IO_ERROR', `The repository's disk is full while writing ${file}; free space or choose another place for the image.`, { cause: error });
+  if (code === 'ENOSPC')
+    return new LifeboatError('IO_ERROR', `The repository's disk is full while writing ${file}; free space or choose another place for the image.`, {
+      cause: error,
+    });
   if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
-    return new LifeboatError('PERMISSION_DENIED', `Lifeboat cannot write ${file} (${code === 'EROFS' ? 'read-only filesystem' : 'permission denied'}); choose a writable place for the image.`, { cause: error });
+    return new LifeboatError(
+      'PERMISSION_DENIED',
+      `Lifeboat cannot write ${file} (${code === 'EROFS' ? 'read-only filesystem' : 'permission denied'}); choose a writable place for the image.`,
+      { cause: error },
+    );
   }
   return new LifeboatError('IO_ERROR', `Writing ${file} failed: ${(error as Error).message}.`, { cause: error });
 }

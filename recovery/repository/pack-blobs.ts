@@ -50,7 +50,8 @@ export function parseBlobHeader(bytes: Buffer): BlobHeader | string {
   if (codec !== CODEC_STORED && codec !== CODEC_ZSTD) return `a blob header gives codec ${codec}`;
   if (bytes.readUIntLE(33, 3) !== 0) return 'a blob header has non-zero reserved bytes';
   if (plainBytes === 0 || plainBytes > MAX_CHUNK_SIZE_BYTES) return `a blob header gives a plain length of ${plainBytes} bytes`;
-  if (storedBytes === 0 || storedBytes > plainBytes + MAX_STORED_OVERHEAD_BYTES || (codec === CODEC_STORED && storedBytes !== plainBytes)) return `a blob header gives a stored length of ${storedBytes} bytes`;
+  if (storedBytes === 0 || storedBytes > plainBytes + MAX_STORED_OVERHEAD_BYTES || (codec === CODEC_STORED && storedBytes !== plainBytes))
+    return `a blob header gives a stored length of ${storedBytes} bytes`;
   return { digest, codec, storedBytes, plainBytes, crc32c: bytes.readUInt32LE(44) };
 }
 
@@ -87,7 +88,8 @@ export function packHeaderProblem(header: Buffer, packId: string, file: string):
   if (!header.subarray(0, 8).equals(PACK_MAGIC)) return 'no pack magic at its start';
   const version = header.readUInt16LE(8);
   if (version === 0) return 'version 0 was never written';
-  if (version > PACK_VERSION) throw new LifeboatError('UNSUPPORTED_FORMAT', `The pack ${file} has format version ${version}, written by a newer Lifeboat; use that version or newer.`);
+  if (version > PACK_VERSION)
+    throw new LifeboatError('UNSUPPORTED_FORMAT', `The pack ${file} has format version ${version}, written by a newer Lifeboat; use that version or newer.`);
   if (header.subarray(16, 32).toString('hex') !== packId) return 'its id differs from its name';
   return null;
 }

@@ -48,7 +48,12 @@ export async function readPackTrailer(repoDir: string, packId: string): Promise<
       const offsetBytes = Number(entries.readBigUInt64LE(at + 32));
       const storedBytes = entries.readUInt32LE(at + 44);
       const plainBytes = entries.readUInt32LE(at + 48);
-      if (offsetBytes < PACK_HEADER_BYTES || offsetBytes + BLOB_HEADER_BYTES + storedBytes > trailerStart || plainBytes > MAX_CHUNK_SIZE_BYTES || storedBytes > plainBytes + MAX_STORED_OVERHEAD_BYTES) {
+      if (
+        offsetBytes < PACK_HEADER_BYTES ||
+        offsetBytes + BLOB_HEADER_BYTES + storedBytes > trailerStart ||
+        plainBytes > MAX_CHUNK_SIZE_BYTES ||
+        storedBytes > plainBytes + MAX_STORED_OVERHEAD_BYTES
+      ) {
         throw damaged(`trailer entry ${at / TRAILER_ENTRY_BYTES} points outside the pack`);
       }
       result.push({
@@ -79,10 +84,14 @@ export class PackReader {
     const length = BLOB_HEADER_BYTES + location.storedBytes;
     const blob = await readExactly(handle, length, location.offsetBytes);
     const name = digestHex(digest).slice(0, 16);
-    const damaged = (why: string) => new LifeboatError('CORRUPT_IMAGE', `Chunk ${name} in pack ${file} at byte ${location.offsetBytes} is damaged (${why}).`, { details: { offsetBytes: location.offsetBytes } });
+    const damaged = (why: string) =>
+      new LifeboatError('CORRUPT_IMAGE', `Chunk ${name} in pack ${file} at byte ${location.offsetBytes} is damaged (${why}).`, {
+        details: { offsetBytes: location.offsetBytes },
+      });
     if (blob.length !== length) throw damaged('the pack ends inside it');
     if (!blob.subarray(0, 32).equals(digest)) throw damaged('its header names another chunk');
-    if (blob.readUInt32LE(36) !== location.storedBytes || blob.readUInt32LE(40) !== location.plainBytes || blob.readUInt8(32) !== location.codec) throw damaged('its header disagrees with the index');
+    if (blob.readUInt32LE(36) !== location.storedBytes || blob.readUInt32LE(40) !== location.plainBytes || blob.readUInt8(32) !== location.codec)
+      throw damaged('its header disagrees with the index');
     const stored = blob.subarray(BLOB_HEADER_BYTES);
     if (crc32c(stored) !== blob.readUInt32LE(44)) throw damaged('its CRC-32C does not match');
     return stored;
@@ -108,11 +117,18 @@ export class PackReader {
         void oldest.then((h) => h.close()).catch(() => undefined);
       }
       const file = packPath(this.repoDir, packId);
-      handle = openRegularFile(file, 'pack').then(({ handle: opened }) => opened, (cause: unknown) => {
-        this.handles.delete(packId);
-        if (cause instanceof LifeboatError) throw cause;
-        throw new LifeboatError('CHUNK_MISSING', `The pack ${file} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); the snapshot needs it.`, { cause });
-      });
+      handle = openRegularFile(file, 'pack').then(
+        ({ handle: opened }) => opened,
+        (cause: unknown) => {
+          this.handles.delete(packId);
+          if (cause instanceof LifeboatError) throw cause;
+          throw new LifeboatError(
+            'CHUNK_MISSING',
+            `The pack ${file} cannot be opened (${(cause as NodeJS.ErrnoException).code ?? String(cause)}); the snapshot needs it.`,
+            { cause },
+          );
+        },
+      );
       this.handles.set(packId, handle);
     }
     return handle;

@@ -17,7 +17,10 @@ export async function removePacks(repoDir: string, ids: readonly string[]): Prom
   }
   for (const folder of folders) {
     // rmdir refuses a folder that still holds packs: that refusal is the emptiness test.
-    const removed = await rmdir(folder).then(() => true, () => false);
+    const removed = await rmdir(folder).then(
+      () => true,
+      () => false,
+    );
     await fsyncDirectory(removed ? path.dirname(folder) : folder);
   }
 }

@@ -32,14 +32,21 @@ async function listDir(dir: string): Promise<string[]> {
 /** Walks the layout; strays are warnings (Lifeboat ignores them), wrong kinds of known names are errors. */
 export async function scanLayout(repoDir: string, findings: Findings): Promise<RepositoryLayout> {
   const layout: RepositoryLayout = { packs: [], snapshotFiles: [] };
-  const stray = (file: string, what: string) => findings.add('warning', 'layout', `${file} ${what}; Lifeboat ignores it.`, 'move it out of the repository if it is yours, or delete it.');
+  const stray = (file: string, what: string) =>
+    findings.add('warning', 'layout', `${file} ${what}; Lifeboat ignores it.`, 'move it out of the repository if it is yours, or delete it.');
   for (const name of await listDir(repoDir)) {
     const file = path.join(repoDir, name);
     const wanted = TOP_LEVEL[name];
     const kind = await kindOf(file);
     if (!wanted) stray(file, 'is not part of a Lifeboat repository');
     // A lock or index of the wrong kind is reported where they are read (lock state, index load).
-    else if (kind !== wanted && name !== 'lock' && name !== 'index') findings.add('error', 'layout', `${file} should be a ${wanted === 'file' ? 'plain file' : 'directory'} but is not.`, 'move it away; a capture or `lifeboat repair` writes a correct one.');
+    else if (kind !== wanted && name !== 'lock' && name !== 'index')
+      findings.add(
+        'error',
+        'layout',
+        `${file} should be a ${wanted === 'file' ? 'plain file' : 'directory'} but is not.`,
+        'move it away; a capture or `lifeboat repair` writes a correct one.',
+      );
   }
   const packsDir = path.join(repoDir, 'packs');
   for (const sub of await listDir(packsDir)) {
@@ -52,7 +59,7 @@ export async function scanLayout(repoDir: string, findings: Findings): Promise<R
       const file = path.join(subDir, name);
       const id = PACK_NAME.exec(name)?.[1];
       const stats = await lstat(file).catch(() => null);
-      if (!id || !id.startsWith(sub) || !stats?.isFile()) stray(file, 'is not a pack file');
+      if (!id?.startsWith(sub) || !stats?.isFile()) stray(file, 'is not a pack file');
       else layout.packs.push({ id, sizeBytes: stats.size });
     }
   }

@@ -81,7 +81,8 @@ export async function readLockState(repoDir: string): Promise<LockState> {
   if (holder.bootId && boot && holder.bootId !== boot) return { kind: 'stale', holder, why: 'this machine has restarted since' };
   if (!processAlive(pid)) return { kind: 'stale', holder, why: `pid ${pid} no longer runs` };
   const ticks = startTicks(pid);
-  if (holder.startTicks !== undefined && ticks !== null && holder.startTicks !== ticks) return { kind: 'stale', holder, why: `pid ${pid} is now another program` };
+  if (holder.startTicks !== undefined && ticks !== null && holder.startTicks !== ticks)
+    return { kind: 'stale', holder, why: `pid ${pid} is now another program` };
   return { kind: 'held', holder, sameHost: true };
 }
 
@@ -132,7 +133,10 @@ export async function lockRepository(repoDir: string, command: string): Promise<
       continue;
     }
     if (takenOver !== null) throw new LifeboatError('REPOSITORY_LOCKED', `The repository ${repoDir} stayed locked; try again.`);
-    takenOver = state.kind === 'stale' ? `Took over a stale lock left by ${describeHolder(state.holder)}: ${state.why}.` : 'Took over a lock file that its writer never finished (it was killed while creating it).';
+    takenOver =
+      state.kind === 'stale'
+        ? `Took over a stale lock left by ${describeHolder(state.holder)}: ${state.why}.`
+        : 'Took over a lock file that its writer never finished (it was killed while creating it).';
     await rm(file, { force: true });
   }
 }

@@ -35,7 +35,7 @@ const MAX_INDEX_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 export async function onlyAnInterruptedCreation(dir: string, entries: string[]): Promise<boolean> {
   if (entries.length !== 1 || entries[0] !== 'tmp') return false;
   const inTmp = await readdir(path.join(dir, 'tmp')).catch(() => null);
-  return inTmp !== null && inTmp.every((name) => /^repository\.json\.[0-9a-f]{12}$/.test(name));
+  return inTmp?.every((name) => /^repository\.json\.[0-9a-f]{12}$/.test(name)) === true;
 }
 
 function snapshotTime(iso: string): string {
@@ -60,9 +60,16 @@ export class Repository {
         await handle.close();
       }
     } catch (cause) {
-      if (cause instanceof LifeboatError) throw new LifeboatError('NOT_A_REPOSITORY', `${cause.message.replace(/;.*$/, '')}; the repository is damaged.`, { cause });
+      if (cause instanceof LifeboatError)
+        throw new LifeboatError('NOT_A_REPOSITORY', `${cause.message.replace(/;.*$/, '')}; the repository is damaged.`, { cause });
       const code = (cause as NodeJS.ErrnoException).code;
-      throw new LifeboatError('NOT_A_REPOSITORY', code === 'ENOENT' ? `${dir} is not a Lifeboat repository (it has no ${CONFIG_FILE}); check the path.` : `${dir} cannot be read (${code ?? String(cause)}).`, { cause });
+      throw new LifeboatError(
+        'NOT_A_REPOSITORY',
+        code === 'ENOENT'
+          ? `${dir} is not a Lifeboat repository (it has no ${CONFIG_FILE}); check the path.`
+          : `${dir} cannot be read (${code ?? String(cause)}).`,
+        { cause },
+      );
     }
     let config: RepositoryConfig;
     try {
@@ -71,27 +78,42 @@ export class Repository {
       throw new LifeboatError('NOT_A_REPOSITORY', `${path.join(dir, CONFIG_FILE)} is not valid JSON; the repository is damaged.`, { cause });
     }
     // Valid JSON may still be null or a number; reading a field of null would throw a TypeError.
-    if (typeof config !== 'object' || config === null || config.format !== 'lifeboat-repository') throw new LifeboatError('NOT_A_REPOSITORY', `${dir} is not a Lifeboat repository (${CONFIG_FILE} names another format).`);
+    if (typeof config !== 'object' || config === null || config.format !== 'lifeboat-repository')
+      throw new LifeboatError('NOT_A_REPOSITORY', `${dir} is not a Lifeboat repository (${CONFIG_FILE} names another format).`);
     if (!Number.isSafeInteger(config.version) || config.version > REPOSITORY_VERSION) {
-      throw new LifeboatError('UNSUPPORTED_FORMAT', `The repository ${dir} has layout version ${String(config.version)}, written by a newer Lifeboat; use that version or newer.`);
+      throw new LifeboatError(
+        'UNSUPPORTED_FORMAT',
+        `The repository ${dir} has layout version ${String(config.version)}, written by a newer Lifeboat; use that version or newer.`,
+      );
     }
-    if (!isValidChunkSize(config.chunkSizeBytes)) throw new LifeboatError('CORRUPT_IMAGE', `${path.join(dir, CONFIG_FILE)} gives an invalid chunk size (${String(config.chunkSizeBytes)}).`);
+    if (!isValidChunkSize(config.chunkSizeBytes))
+      throw new LifeboatError('CORRUPT_IMAGE', `${path.join(dir, CONFIG_FILE)} gives an invalid chunk size (${String(config.chunkSizeBytes)}).`);
     return new Repository(dir, config);
   }
 
   /** Opens the repository in `dir`, creating it when the directory is missing or empty. */
   static async openOrCreate(dir: string, chunkSizeBytes = DEFAULT_CHUNK_SIZE_BYTES): Promise<{ repository: Repository; created: boolean }> {
-    if (!isValidChunkSize(chunkSizeBytes)) throw new LifeboatError('USAGE', `The chunk size must be a power of two from 64 KiB to 64 MiB, not ${chunkSizeBytes}.`);
+    if (!isValidChunkSize(chunkSizeBytes))
+      throw new LifeboatError('USAGE', `The chunk size must be a power of two from 64 KiB to 64 MiB, not ${chunkSizeBytes}.`);
     const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw new LifeboatError('NOT_A_REPOSITORY', `${dir} cannot be read (${error.code ?? error.message}).`, { cause: error });
     });
-    if (entries !== null && entries.includes(CONFIG_FILE)) return { repository: await Repository.open(dir), created: false };
+    if (entries?.includes(CONFIG_FILE)) return { repository: await Repository.open(dir), created: false };
     if (entries !== null && entries.length > 0 && !(await onlyAnInterruptedCreation(dir, entries))) {
-      throw new LifeboatError('NOT_A_REPOSITORY', `${dir} already holds other files and is not a Lifeboat repository; choose an empty or new directory for a new repository.`);
+      throw new LifeboatError(
+        'NOT_A_REPOSITORY',
+        `${dir} already holds other files and is not a Lifeboat repository; choose an empty or new directory for a new repository.`,
+      );
     }
     await mkdir(dir, { recursive: true });
-    const config: RepositoryConfig = { format: 'lifeboat-repository', version: REPOSITORY_VERSION, id: randomBytes(16).toString('hex'), createdAt: new Date().toISOString(), chunkSizeBytes };
+    const config: RepositoryConfig = {
+      format: 'lifeboat-repository',
+      version: REPOSITORY_VERSION,
+      id: randomBytes(16).toString('hex'),
+      createdAt: new Date().toISOString(),
+      chunkSizeBytes,
+    };
     await writeDurable(dir, path.join(dir, CONFIG_FILE), Buffer.from(`${JSON.stringify(config, null, 2)}\n`));
     return { repository: new Repository(dir, config), created: true };
   }
@@ -111,7 +133,11 @@ export class Repository {
       throw error;
     }
     try {
-      if (opened.sizeBytes > MAX_INDEX_BYTES) throw new LifeboatError('CORRUPT_IMAGE', `The repository index ${file} is ${opened.sizeBytes} bytes, more than an index can be; rebuild it with \`lifeboat repair\`.`);
+      if (opened.sizeBytes > MAX_INDEX_BYTES)
+        throw new LifeboatError(
+          'CORRUPT_IMAGE',
+          `The repository index ${file} is ${opened.sizeBytes} bytes, more than an index can be; rebuild it with \`lifeboat repair\`.`,
+        );
       return ChunkIndex.parse(await readExactly(opened.handle, opened.sizeBytes, 0), file);
     } finally {
       await opened.handle.close();
@@ -129,7 +155,7 @@ export class Repository {
     for (const sub of await readdir(root).catch(() => [] as string[])) {
       for (const name of await readdir(path.join(root, sub)).catch(() => [] as string[])) {
         const match = /^([0-9a-f]{32})\.pack$/.exec(name);
-        if (match?.[1] && match[1].startsWith(sub)) ids.push(match[1]);
+        if (match?.[1]?.startsWith(sub)) ids.push(match[1]);
       }
     }
     return ids.sort();
@@ -170,13 +196,17 @@ export class Repository {
   async snapshotFiles(): Promise<string[]> {
     const dir = path.join(this.dir, 'snapshots');
     const names = await readdir(dir).catch(() => [] as string[]);
-    return names.filter((name) => /^\d{8}T\d{6}Z-[0-9a-f]{16}\.snapshot$/.test(name)).sort().map((name) => path.join(dir, name));
+    return names
+      .filter((name) => /^\d{8}T\d{6}Z-[0-9a-f]{16}\.snapshot$/.test(name))
+      .sort()
+      .map((name) => path.join(dir, name));
   }
 
   async readSnapshot(file: string): Promise<Snapshot> {
     const { handle, sizeBytes } = await openRegularFile(file, 'snapshot manifest');
     try {
-      if (sizeBytes > MAX_MANIFEST_BYTES) throw new LifeboatError('CORRUPT_IMAGE', `The snapshot manifest ${file} is ${sizeBytes} bytes, more than a manifest can be; it is damaged.`);
+      if (sizeBytes > MAX_MANIFEST_BYTES)
+        throw new LifeboatError('CORRUPT_IMAGE', `The snapshot manifest ${file} is ${sizeBytes} bytes, more than a manifest can be; it is damaged.`);
       const parsed = parseManifest(await readExactly(handle, sizeBytes, 0), file);
       return { ...parsed, file };
     } finally {
@@ -212,7 +242,11 @@ export class Repository {
     const wanted = idOrLatest.toLowerCase();
     if (!/^[0-9a-f]{4,16}$/.test(wanted)) throw new LifeboatError('USAGE', `"${idOrLatest}" is not a snapshot id (4 to 16 hex digits, or latest).`);
     const matches = files.filter((file) => (/-([0-9a-f]{16})\.snapshot$/.exec(file)?.[1] ?? '').startsWith(wanted));
-    if (matches.length === 0) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `No snapshot in ${this.dir} has an id starting with ${wanted}; list them with \`lifeboat snapshots --repo ${this.dir}\`.`);
+    if (matches.length === 0)
+      throw new LifeboatError(
+        'SNAPSHOT_NOT_FOUND',
+        `No snapshot in ${this.dir} has an id starting with ${wanted}; list them with \`lifeboat snapshots --repo ${this.dir}\`.`,
+      );
     if (matches.length > 1) throw new LifeboatError('SNAPSHOT_NOT_FOUND', `${matches.length} snapshots have ids starting with ${wanted}; give more digits.`);
     return matches[0] as string;
   }
@@ -220,7 +254,8 @@ export class Repository {
   /** Reads a manifest and checks that its name carries its own id (a renamed or swapped file is refused). */
   private async checkedSnapshot(file: string): Promise<Snapshot> {
     const snapshot = await this.readSnapshot(file);
-    if (!snapshot.file.endsWith(`-${snapshot.id}.snapshot`)) throw new LifeboatError('CORRUPT_IMAGE', `The snapshot file ${snapshot.file} does not hold the snapshot its name says (${snapshot.id}).`);
+    if (!snapshot.file.endsWith(`-${snapshot.id}.snapshot`))
+      throw new LifeboatError('CORRUPT_IMAGE', `The snapshot file ${snapshot.file} does not hold the snapshot its name says (${snapshot.id}).`);
     return snapshot;
   }
 }

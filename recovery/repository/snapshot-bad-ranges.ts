@@ -19,7 +19,7 @@ export function serializeBadRanges(pairs: Float64Array): Buffer {
   const bytes = Buffer.alloc(HEADER_BYTES + (pairs.length / 2) * PAIR_BYTES);
   bytes.writeUInt16LE(BAD_RANGES_VERSION, 0);
   bytes.writeBigUInt64LE(BigInt(pairs.length / 2), 8);
-  pairs.forEach((value, i) => bytes.writeBigUInt64LE(BigInt(value), HEADER_BYTES + i * 8));
+  for (const [i, value] of pairs.entries()) bytes.writeBigUInt64LE(BigInt(value), HEADER_BYTES + i * 8);
   return bytes;
 }
 
@@ -32,7 +32,8 @@ export function parseBadRanges(bytes: Buffer): BadRangesParse {
   if (version === 0) return { problem: 'its bad-range section has version 0, which was never written' };
   if (version > BAD_RANGES_VERSION) return { newerVersion: version };
   const count = bytes.readBigUInt64LE(8);
-  if (BigInt(bytes.length) !== BigInt(HEADER_BYTES) + count * BigInt(PAIR_BYTES)) return { problem: `its bad-range section says ${count} ranges but is ${bytes.length} bytes long` };
+  if (BigInt(bytes.length) !== BigInt(HEADER_BYTES) + count * BigInt(PAIR_BYTES))
+    return { problem: `its bad-range section says ${count} ranges but is ${bytes.length} bytes long` };
   const pairs = new Float64Array(Number(count) * 2);
   for (let i = 0; i < pairs.length; i++) {
     const value = bytes.readBigUInt64LE(HEADER_BYTES + i * 8);

@@ -18,7 +18,7 @@ const SECTION_ENTRY_BYTES = 24;
 
 export function serializeManifest(content: SnapshotContent): { bytes: Buffer; id: string } {
   const ranges = Buffer.alloc(content.ranges.length * 8);
-  content.ranges.forEach((value, i) => ranges.writeBigUInt64LE(BigInt(value), i * 8));
+  for (const [i, value] of content.ranges.entries()) ranges.writeBigUInt64LE(BigInt(value), i * 8);
   const sections: Array<[number, Buffer]> = [
     [SECTION_JSON, Buffer.from(JSON.stringify(content.description), 'utf8')],
     [SECTION_METADATA, content.metadataBytes],
@@ -50,7 +50,10 @@ export function parseManifest(bytes: Buffer, file: string): SnapshotContent & { 
   const version = bytes.readUInt16LE(8);
   if (version === 0) throw damaged('version 0 was never written');
   if (version > MANIFEST_VERSION) {
-    throw new LifeboatError('UNSUPPORTED_FORMAT', `The snapshot ${file} has format version ${version}, written by a newer Lifeboat; use that version or newer.`);
+    throw new LifeboatError(
+      'UNSUPPORTED_FORMAT',
+      `The snapshot ${file} has format version ${version}, written by a newer Lifeboat; use that version or newer.`,
+    );
   }
   const body = bytes.subarray(0, bytes.length - 32);
   const digest = createHash('sha256').update(body).digest();
@@ -93,7 +96,11 @@ export function parseManifest(bytes: Buffer, file: string): SnapshotContent & { 
   const badSection = sections.get(SECTION_BAD_RANGES);
   if (badSection !== undefined) {
     const bad = parseBadRanges(badSection);
-    if ('newerVersion' in bad) throw new LifeboatError('UNSUPPORTED_FORMAT', `The snapshot ${file} lists its unreadable sectors in a version ${bad.newerVersion} section, written by a newer Lifeboat; use that version or newer.`);
+    if ('newerVersion' in bad)
+      throw new LifeboatError(
+        'UNSUPPORTED_FORMAT',
+        `The snapshot ${file} lists its unreadable sectors in a version ${bad.newerVersion} section, written by a newer Lifeboat; use that version or newer.`,
+      );
     if ('problem' in bad) throw damaged(bad.problem);
     const rangeProblem = badRangesProblem(bad.pairs, description.extents, description.source.logicalSectorSize, description.source.sizeBytes);
     if (rangeProblem) throw damaged(rangeProblem);
@@ -111,20 +118,30 @@ function describeProblem({ description: d, metadataBytes, ranges, digests }: Sna
   if (d === null || typeof d !== 'object' || d.schema !== SNAPSHOT_SCHEMA) return 'its description has no lifeboat.snapshot/1 schema';
   if (!isValidChunkSize(d.chunkSizeBytes)) return `chunk size ${String(d.chunkSizeBytes)} is not a power of two from 64 KiB to 64 MiB`;
   const source = d.source;
-  if (!source || !isCount(source.sizeBytes) || ![512, 1024, 2048, 4096].includes(source.logicalSectorSize)) return 'its source disk has no valid size or sector size';
+  if (!source || !isCount(source.sizeBytes) || ![512, 1024, 2048, 4096].includes(source.logicalSectorSize))
+    return 'its source disk has no valid size or sector size';
   if (!Array.isArray(d.extents) || !Array.isArray(d.metadataAreas)) return 'it lists no extents';
   for (const area of d.metadataAreas) {
     // JSON may hold null or a number where a record belongs; reading a field of null would throw a TypeError.
     if (area === null || typeof area !== 'object') return 'a metadata area is not a record';
-    if (!isCount(area.offsetBytes) || !isCount(area.sizeBytes) || !isCount(area.sectionOffset) || area.sectionOffset + area.sizeBytes > metadataBytes.length) return `a ${String(area.kind)} area lies outside its section`;
+    if (!isCount(area.offsetBytes) || !isCount(area.sizeBytes) || !isCount(area.sectionOffset) || area.sectionOffset + area.sizeBytes > metadataBytes.length)
+      return `a ${String(area.kind)} area lies outside its section`;
   }
   const ss = source.logicalSectorSize;
   for (const [i, e] of d.extents.entries()) {
     const name = `extent ${i}`;
     if (e === null || typeof e !== 'object') return `${name} is not a record`;
-    if (!isCount(e.startBytes) || !isCount(e.sizeBytes) || e.startBytes % ss !== 0 || e.sizeBytes % ss !== 0 || e.startBytes + e.sizeBytes > source.sizeBytes) return `${name} lies outside the source disk`;
-    if (!isCount(e.chunkStart) || !isCount(e.chunkCount) || e.chunkCount !== Math.ceil(e.sizeBytes / d.chunkSizeBytes) || (e.chunkStart + e.chunkCount) * DIGEST_BYTES > digests.length) return `${name}'s chunk list does not fit its size`;
-    if (!isCount(e.rangeStart) || !isCount(e.rangeCount) || (e.rangeStart + e.rangeCount) * 2 > ranges.length) return `${name}'s used ranges lie outside their section`;
+    if (!isCount(e.startBytes) || !isCount(e.sizeBytes) || e.startBytes % ss !== 0 || e.sizeBytes % ss !== 0 || e.startBytes + e.sizeBytes > source.sizeBytes)
+      return `${name} lies outside the source disk`;
+    if (
+      !isCount(e.chunkStart) ||
+      !isCount(e.chunkCount) ||
+      e.chunkCount !== Math.ceil(e.sizeBytes / d.chunkSizeBytes) ||
+      (e.chunkStart + e.chunkCount) * DIGEST_BYTES > digests.length
+    )
+      return `${name}'s chunk list does not fit its size`;
+    if (!isCount(e.rangeStart) || !isCount(e.rangeCount) || (e.rangeStart + e.rangeCount) * 2 > ranges.length)
+      return `${name}'s used ranges lie outside their section`;
     let end = 0;
     let used = 0;
     for (let r = e.rangeStart; r < e.rangeStart + e.rangeCount; r++) {
@@ -147,7 +164,8 @@ function describeRescueProblem(d: SnapshotDescription): string | null {
   const { passes, ranges } = rescue as { passes?: unknown; ranges?: unknown };
   if (!Array.isArray(passes) || !Array.isArray(ranges)) return 'its rescue record has no passes or ranges';
   for (const range of ranges as unknown[]) {
-    if (range === null || typeof range !== 'object' || !Array.isArray((range as { owners?: unknown }).owners)) return 'its rescue record has a range that is not a record';
+    if (range === null || typeof range !== 'object' || !Array.isArray((range as { owners?: unknown }).owners))
+      return 'its rescue record has a range that is not a record';
   }
   return null;
 }

@@ -35,7 +35,13 @@ export async function listTmpLeftovers(repoDir: string): Promise<TmpLeftover[]> 
     const file = path.join(dir, name);
     const stats = await lstat(file).catch(() => null);
     if (!stats) continue;
-    leftovers.push({ name, path: file, sizeBytes: stats.isFile() ? stats.size : 0, packId: stats.isFile() ? (PACK_TEMP_NAME.exec(name)?.[1] ?? null) : null, regular: stats.isFile() });
+    leftovers.push({
+      name,
+      path: file,
+      sizeBytes: stats.isFile() ? stats.size : 0,
+      packId: stats.isFile() ? (PACK_TEMP_NAME.exec(name)?.[1] ?? null) : null,
+      regular: stats.isFile(),
+    });
   }
   return leftovers;
 }
@@ -57,7 +63,13 @@ export async function salvageTmpPack(repoDir: string, leftover: TmpLeftover, pro
   const packId = leftover.packId;
   if (packId === null || !leftover.regular || leftover.sizeBytes <= PACK_HEADER_BYTES) return null;
   const finalPath = packPath(repoDir, packId);
-  if (await lstat(finalPath).then(() => true, () => false)) return null;
+  if (
+    await lstat(finalPath).then(
+      () => true,
+      () => false,
+    )
+  )
+    return null;
   const handle = await open(leftover.path, constants.O_RDWR | constants.O_NONBLOCK);
   let sealed = false;
   try {

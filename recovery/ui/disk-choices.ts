@@ -30,7 +30,9 @@ export function diskModel(disk: ListedDisk): string {
 }
 
 export function diskFlagWords(disk: ListedDisk): string {
-  return diskFlags(disk as HelperDisk).map((flag) => FLAG_WORDS[flag]).join(', ');
+  return diskFlags(disk as HelperDisk)
+    .map((flag) => FLAG_WORDS[flag])
+    .join(', ');
 }
 
 export function filesystemWord(fs: FilesystemSummary | null | undefined): string {
@@ -63,7 +65,8 @@ export function disksAndPartitions(disks: readonly ListedDisk[]): Array<{ disk: 
 /** Why a disk or partition cannot be read at all (as a capture or clone source), or null. */
 export function sourceProblem(disk: ListedDisk, partition: ListedPartition | null): string | null {
   if (disk.sizeBytes === 0) return `${disk.path} has no medium (an empty card reader or drive).`;
-  if (partition && partitionTypeName(partition.type).includes('xtended')) return `${partition.path} is an extended partition: it only holds the logical partitions listed after it.`;
+  if (partition && partitionTypeName(partition.type).includes('xtended'))
+    return `${partition.path} is an extended partition: it only holds the logical partitions listed after it.`;
   if ('inspectProblem' in disk && disk.inspectProblem?.code === 'PERMISSION_DENIED') return disk.inspectProblem.message;
   return null;
 }

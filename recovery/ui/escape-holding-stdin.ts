@@ -26,7 +26,10 @@ export class EscapeHoldingStdin extends PassThrough {
   private timer: NodeJS.Timeout | undefined;
   private readonly onData = (chunk: Buffer | string) => this.accept(chunk.toString());
 
-  constructor(private readonly source: TtyInput, private readonly holdMs = HOLD_MS) {
+  constructor(
+    private readonly source: TtyInput,
+    private readonly holdMs = HOLD_MS,
+  ) {
     super({ encoding: 'utf8' });
     this.isTTY = source.isTTY === true;
     source.on('data', this.onData);

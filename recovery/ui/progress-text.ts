@@ -62,7 +62,7 @@ export function phaseWords(operation: Operation, phase: Phase): string {
     case 'grow':
       return 'Growing the last partition and checking it';
     case 'format':
-      return 'Making the data partition\'s filesystem';
+      return "Making the data partition's filesystem";
     case 'done':
       return 'Finishing';
   }

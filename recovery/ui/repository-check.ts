@@ -49,14 +49,18 @@ export async function checkFolder(typed: string, check: FolderCheck): Promise<Fo
   const facts = await check.backend.folder(repoDir);
   if (check.purpose === 'read') {
     if (existing && existing.snapshots.length > 0) return { choice: { repoDir, existing, mounted: check.mounted, freeBytes: facts.freeBytes } };
-    if (existing) return { problem: `The repository ${repoDir} holds no snapshot yet${existing.damaged.length > 0 ? ` (${existing.damaged.length} damaged manifest(s))` : ''}.` };
+    if (existing)
+      return {
+        problem: `The repository ${repoDir} holds no snapshot yet${existing.damaged.length > 0 ? ` (${existing.damaged.length} damaged manifest(s))` : ''}.`,
+      };
     const found = facts.state === 'files' ? await check.backend.findRepositories([repoDir]) : [];
     if (found.length > 0) return { found };
     return { problem: `No Lifeboat repository in ${repoDir}: a repository folder holds repository.json and a snapshots folder.` };
   }
   if (existing) return { choice: { repoDir, existing, mounted: check.mounted, freeBytes: facts.freeBytes } };
   if (facts.state === 'not-a-folder') return { problem: `${repoDir} is a file, not a folder.` };
-  if (facts.state === 'files') return { problem: `${repoDir} already holds other files. Choose an empty or new folder, for example ${path.join(repoDir, 'lifeboat')}.` };
+  if (facts.state === 'files')
+    return { problem: `${repoDir} already holds other files. Choose an empty or new folder, for example ${path.join(repoDir, 'lifeboat')}.` };
   if (!facts.writable) return { problem: `${repoDir} cannot be written here (a read-only filesystem, or no permission).` };
   return { choice: { repoDir, existing: null, mounted: check.mounted, freeBytes: facts.freeBytes } };
 }

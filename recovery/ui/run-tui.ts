@@ -50,7 +50,11 @@ export async function runTui(helperOptions: HelperOptions, options: TuiOptions =
       const input = new EscapeHoldingStdin(process.stdin);
       let how: AppExit;
       try {
-        const instance = render(createElement(App, { backend, helperOptions, live, debug: options.debug ?? false, glyphs }), { exitOnCtrlC: false, maxFps: 10, stdin: input as unknown as NodeJS.ReadStream });
+        const instance = render(createElement(App, { backend, helperOptions, live, debug: options.debug ?? false, glyphs }), {
+          exitOnCtrlC: false,
+          maxFps: 10,
+          stdin: input as unknown as NodeJS.ReadStream,
+        });
         how = ((await instance.waitUntilExit()) as AppExit | undefined) ?? { next: 'quit' };
         instance.cleanup();
       } finally {

@@ -39,6 +39,8 @@ export function snapshotRows(snapshot: Snapshot): LayoutRow[] {
     .map((e) => ({
       number: e.number,
       sizeBytes: e.sizeBytes,
-      what: e.filesystem ? `${e.filesystem.type === 'vfat' && e.filesystem.version ? e.filesystem.version : e.filesystem.type}${e.filesystem.label ? ` "${e.filesystem.label}"` : ''}` : (e.partition?.typeName ?? 'no filesystem'),
+      what: e.filesystem
+        ? `${e.filesystem.type === 'vfat' && e.filesystem.version ? e.filesystem.version : e.filesystem.type}${e.filesystem.label ? ` "${e.filesystem.label}"` : ''}`
+        : (e.partition?.typeName ?? 'no filesystem'),
     }));
 }

@@ -3,10 +3,7 @@ import { toLifeboatError, type LifeboatError } from '../core/errors.js';
 import type { ProgressEvent } from '../pipeline/progress.js';
 import type { JobIo } from './backend/types.js';
 
-export type JobStatus<T> =
-  | { status: 'running' }
-  | { status: 'done'; result: T }
-  | { status: 'failed'; error: LifeboatError };
+export type JobStatus<T> = { status: 'running' } | { status: 'done'; result: T } | { status: 'failed'; error: LifeboatError };
 
 export interface JobView<T> {
   state: JobStatus<T>;

@@ -14,9 +14,12 @@ export function useRefusals(candidates: readonly TargetCandidate[], rules: Targe
   useEffect(() => {
     let live = true;
     setAnswers(null);
-    void Promise.all(candidates.map(async (c) => [c.path, await backend.refusal(c, rules, disks).catch((error: unknown) => (error instanceof Error ? error.message : String(error)))] as const)).then(
-      (pairs) => live && setAnswers(new Map(pairs)),
-    );
+    void Promise.all(
+      candidates.map(
+        async (c) =>
+          [c.path, await backend.refusal(c, rules, disks).catch((error: unknown) => (error instanceof Error ? error.message : String(error)))] as const,
+      ),
+    ).then((pairs) => live && setAnswers(new Map(pairs)));
     return () => {
       live = false;
     };

@@ -27,7 +27,24 @@ const DATA_OFFSET = MiB;
 const DATA_SIZE = 511 * MiB;
 const BOOT_AND_JOB_TIMEOUT_MS = 8 * 60_000;
 
-const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:qemu-system-x86_64', 'tool:sgdisk', 'tool:sfdisk', 'tool:mkfs.exfat', 'tool:fsck.exfat', 'tool:mount.exfat-fuse', 'tool:mkntfs', 'tool:mkfs.fat', 'tool:ntfs-3g', 'tool:e2fsck', 'tool:ntfsfix', 'tool:fsck.fat', 'tool:mcopy'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'fuse',
+  'tool:qemu-system-x86_64',
+  'tool:sgdisk',
+  'tool:sfdisk',
+  'tool:mkfs.exfat',
+  'tool:fsck.exfat',
+  'tool:mount.exfat-fuse',
+  'tool:mkntfs',
+  'tool:mkfs.fat',
+  'tool:ntfs-3g',
+  'tool:e2fsck',
+  'tool:ntfsfix',
+  'tool:fsck.fat',
+  'tool:mcopy',
+] as const;
 
 const JOB = [
   '# the e2e test: capture the source onto this data disk, restore it onto the larger disk, power off',
@@ -42,44 +59,48 @@ describeWith([...NEEDS], 'the live image boots and runs an unattended capture an
   const scratch = useScratch('each');
 
   for (const firmware of ['bios', 'uefi'] as Firmware[]) {
-    it(`on ${firmware === 'bios' ? 'BIOS (SeaBIOS)' : 'UEFI (OVMF)'}: capture to the data disk, restore to the target, power off`, async () => {
-      if (!existsSync(ISO)) throw new Error(`${ISO} is missing: npm test builds it (bash build-scripts/build-live.sh).`);
-      if (firmware === 'uefi' && !existsSync(OVMF_CODE)) throw new Error(`${OVMF_CODE} is missing: apt-get install ovmf.`);
-      const source = await buildGptDisk(scratch(), 'source.img', 192 * MiB);
-      const target = await scratch().sparseFile('target.img', 320 * MiB);
-      const data = await makeDataDisk(scratch().dir);
+    it(
+      `on ${firmware === 'bios' ? 'BIOS (SeaBIOS)' : 'UEFI (OVMF)'}: capture to the data disk, restore to the target, power off`,
+      async () => {
+        if (!existsSync(ISO)) throw new Error(`${ISO} is missing: npm test builds it (bash build-scripts/build-live.sh).`);
+        if (firmware === 'uefi' && !existsSync(OVMF_CODE)) throw new Error(`${OVMF_CODE} is missing: apt-get install ovmf.`);
+        const source = await buildGptDisk(scratch(), 'source.img', 192 * MiB);
+        const target = await scratch().sparseFile('target.img', 320 * MiB);
+        const data = await makeDataDisk(scratch().dir);
 
-      const machine = await Machine.start({
-        firmware,
-        cdrom: ISO,
-        workDir: scratch().dir,
-        disks: [{ file: source.file, readOnly: true }, { file: target }, { file: data }],
-        network: true,
-      });
-      try {
-        await machine.waitForPowerOff(BOOT_AND_JOB_TIMEOUT_MS);
-      } finally {
-        await machine.kill();
-      }
-      const seconds = (Date.now() - machine.startedMs) / 1000;
-      process.stderr.write(`live image (${firmware}): booted, captured, restored and powered off in ${seconds.toFixed(0)} s\n`);
-      expect(machine.serial).toContain('Job finished');
-      expect(machine.serial).toContain('lifeboat: poweroff now.');
+        const machine = await Machine.start({
+          firmware,
+          cdrom: ISO,
+          workDir: scratch().dir,
+          disks: [{ file: source.file, readOnly: true }, { file: target }, { file: data }],
+          network: true,
+        });
+        try {
+          await machine.waitForPowerOff(BOOT_AND_JOB_TIMEOUT_MS);
+        } finally {
+          await machine.kill();
+        }
+        const seconds = (Date.now() - machine.startedMs) / 1000;
+        process.stderr.write(`live image (${firmware}): booted, captured, restored and powered off in ${seconds.toFixed(0)} s\n`);
+        expect(machine.serial).toContain('Job finished');
+        expect(machine.serial).toContain('lifeboat: poweroff now.');
 
-      const log = await readDataDisk(data);
-      expect(log.names.some((name) => /^lifeboat-job-\d{8}-\d{6}\.log$/.test(name))).toBe(true);
-      expect(log.text).toMatch(/== step 1 succeeded/);
-      expect(log.text).toMatch(/== step 3 succeeded/);
-      expect(log.text).toMatch(/Job finished .*; next: poweroff\./);
-      // DHCP came up by itself on QEMU's user network before the job started.
-      expect(log.text).toMatch(/^Network: eth0 10\.0\.2\.15\/24$/m);
+        const log = await readDataDisk(data);
+        expect(log.names.some((name) => /^lifeboat-job-\d{8}-\d{6}\.log$/.test(name))).toBe(true);
+        expect(log.text).toMatch(/== step 1 succeeded/);
+        expect(log.text).toMatch(/== step 3 succeeded/);
+        expect(log.text).toMatch(/Job finished .*; next: poweroff\./);
+        // DHCP came up by itself on QEMU's user network before the job started.
+        expect(log.text).toMatch(/^Network: eth0 10\.0\.2\.15\/24$/m);
 
-      const restored = await scratch().attachPartitioned(target);
-      expect(withoutLastLba(await sfdiskDump(restored))).toBe(withoutLastLba(await sfdiskDump(source.device)));
-      const gpt = await sgdiskVerify(restored);
-      expect(gpt.ok, gpt.output).toBe(true);
-      await expectSameFilesystems(source, restored);
-    }, BOOT_AND_JOB_TIMEOUT_MS + 120_000);
+        const restored = await scratch().attachPartitioned(target);
+        expect(withoutLastLba(await sfdiskDump(restored))).toBe(withoutLastLba(await sfdiskDump(source.device)));
+        const gpt = await sgdiskVerify(restored);
+        expect(gpt.ok, gpt.output).toBe(true);
+        await expectSameFilesystems(source, restored);
+      },
+      BOOT_AND_JOB_TIMEOUT_MS + 120_000,
+    );
   }
 });
 

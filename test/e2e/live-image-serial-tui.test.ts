@@ -57,64 +57,80 @@ describeWith([...NEEDS], 'the live image on the serial console', () => {
   const scratch = useScratch('each');
 
   for (const firmware of ['bios', 'uefi'] as Firmware[]) {
-    it(`on ${firmware === 'bios' ? 'BIOS (SeaBIOS)' : 'UEFI (OVMF)'}: shows the disks, runs lifeboat disks --json in the menu's shell, powers off from the menu`, async () => {
-      if (!existsSync(ISO)) throw new Error(`${ISO} is missing: npm test builds it (bash build-scripts/build-live.sh).`);
-      if (firmware === 'uefi' && !existsSync(OVMF_CODE)) throw new Error(`${OVMF_CODE} is missing: apt-get install ovmf.`);
-      const gptDisk = await scratch().sparseFile('gpt.img', GPT_DISK_BYTES);
-      await execa('sgdisk', ['-n', `1:${PART_START_BYTES / 512}:+${PART_BYTES / MiB}M`, '-t', '1:8300', '-c', '1:serial data', gptDisk]);
-      const ext4 = await makeExt4(gptDisk);
-      const blankDisk = await scratch().sparseFile('blank.img', BLANK_DISK_BYTES);
+    it(
+      `on ${firmware === 'bios' ? 'BIOS (SeaBIOS)' : 'UEFI (OVMF)'}: shows the disks, runs lifeboat disks --json in the menu's shell, powers off from the menu`,
+      async () => {
+        if (!existsSync(ISO)) throw new Error(`${ISO} is missing: npm test builds it (bash build-scripts/build-live.sh).`);
+        if (firmware === 'uefi' && !existsSync(OVMF_CODE)) throw new Error(`${OVMF_CODE} is missing: apt-get install ovmf.`);
+        const gptDisk = await scratch().sparseFile('gpt.img', GPT_DISK_BYTES);
+        await execa('sgdisk', ['-n', `1:${PART_START_BYTES / 512}:+${PART_BYTES / MiB}M`, '-t', '1:8300', '-c', '1:serial data', gptDisk]);
+        const ext4 = await makeExt4(gptDisk);
+        const blankDisk = await scratch().sparseFile('blank.img', BLANK_DISK_BYTES);
 
-      const machine = await Machine.start({ firmware, cdrom: ISO, workDir: scratch().dir, disks: [{ file: gptDisk }, { file: blankDisk }] });
-      try {
-        // Home, once both disks and their filesystems are read (the count loses its "reading" note).
-        await machine.waitForText(/What do you want to do\?[\s\S]*2 disk\(s\) found\./, BOOT_MS);
-        process.stderr.write(`serial TUI (${firmware}): home menu with both disks read ${seconds(machine)} s after power-on\n`);
+        const machine = await Machine.start({ firmware, cdrom: ISO, workDir: scratch().dir, disks: [{ file: gptDisk }, { file: blankDisk }] });
+        try {
+          // Home, once both disks and their filesystems are read (the count loses its "reading" note).
+          await machine.waitForText(/What do you want to do\?[\s\S]*2 disk\(s\) found\./, BOOT_MS);
+          process.stderr.write(`serial TUI (${firmware}): home menu with both disks read ${seconds(machine)} s after power-on\n`);
 
-        // Down four times, one key at a time, each move seen on the screen.
-        for (const item of HOME_ITEMS.slice(1, 5)) await press(machine, DOWN, new RegExp(`> ${escape(item)} `));
-        const list = await press(machine, ENTER, new RegExp(`Lifeboat ${escape(LIFEBOAT_VERSION)} \\| Disks[\\s\\S]*Enter: details {2}r: read again {2}Esc: back`));
-        expect(list).toMatch(new RegExp(`> /dev/vda +${escape(formatBytes(GPT_DISK_BYTES))} +virtio`));
-        expect(list).toMatch(new RegExp(`/dev/vdb +${escape(formatBytes(BLANK_DISK_BYTES))} +virtio`));
-        expect(list).toContain('1 partition(s)');
+          // Down four times, one key at a time, each move seen on the screen.
+          for (const item of HOME_ITEMS.slice(1, 5)) await press(machine, DOWN, new RegExp(`> ${escapeRegExp(item)} `));
+          const list = await press(
+            machine,
+            ENTER,
+            new RegExp(`Lifeboat ${escapeRegExp(LIFEBOAT_VERSION)} \\| Disks[\\s\\S]*Enter: details {2}r: read again {2}Esc: back`),
+          );
+          expect(list).toMatch(new RegExp(`> /dev/vda +${escapeRegExp(formatBytes(GPT_DISK_BYTES))} +virtio`));
+          expect(list).toMatch(new RegExp(`/dev/vdb +${escapeRegExp(formatBytes(BLANK_DISK_BYTES))} +virtio`));
+          expect(list).toContain('1 partition(s)');
 
-        // The highlighted disk's details: serial number, size in bytes, the ext4 partition's row
-        // (name, size, filesystem, label, used, free).
-        const details = await press(machine, ENTER, new RegExp(`vda1 +${escape(formatBytes(PART_BYTES))} +ext4 +"${LABEL}" +\\S+ \\S+ +${escape(formatBytes(ext4.freeBytes))}`));
-        expect(details).toContain('Serial LB-DISK-0');
-        expect(details).toContain(`${formatBytes(GPT_DISK_BYTES)} (${GPT_DISK_BYTES} bytes), virtio`);
-        expect(details).toContain('Partition table GPT');
+          // The highlighted disk's details: serial number, size in bytes, the ext4 partition's row
+          // (name, size, filesystem, label, used, free).
+          const details = await press(
+            machine,
+            ENTER,
+            new RegExp(`vda1 +${escapeRegExp(formatBytes(PART_BYTES))} +ext4 +"${LABEL}" +\\S+ \\S+ +${escapeRegExp(formatBytes(ext4.freeBytes))}`),
+          );
+          expect(details).toContain('Serial LB-DISK-0');
+          expect(details).toContain(`${formatBytes(GPT_DISK_BYTES)} (${GPT_DISK_BYTES} bytes), virtio`);
+          expect(details).toContain('Partition table GPT');
 
-        // Esc: back to the list, then back to the home menu, highlight on its first item again.
-        await press(machine, ESC, /Enter: details {2}r: read again {2}Esc: back/);
-        const home = await press(machine, ESC, /What do you want to do\?[\s\S]*Enter: open {2}q: quit/);
-        expect(home).toMatch(/> Capture a disk /);
+          // Esc: back to the list, then back to the home menu, highlight on its first item again.
+          await press(machine, ESC, /Enter: details {2}r: read again {2}Esc: back/);
+          const home = await press(machine, ESC, /What do you want to do\?[\s\S]*Enter: open {2}q: quit/);
+          expect(home).toMatch(/> Capture a disk /);
 
-        // Open a shell: keys faster than the screen redraws (five Downs 0.1 s apart) all count.
-        await press(machine, Array<string>(5).fill(DOWN), /> Open a shell /);
-        await press(machine, ENTER, /Type exit to return to Lifeboat\./);
-        // The shell computes the markers, so its echo of the command line never matches them.
-        const shell = await press(machine, `lifeboat disks --json > /tmp/disks.json; echo "<<$((6*7))>>"; cat /tmp/disks.json; echo "<<$((6*8))>>"${ENTER}`, /<<42>>\n[\s\S]*<<48>>/);
-        expectDisksJson(JSON.parse(/<<42>>\n([\s\S]*?)<<48>>/.exec(shell)?.[1] ?? '') as DisksDocument, ext4);
+          // Open a shell: keys faster than the screen redraws (five Downs 0.1 s apart) all count.
+          await press(machine, Array<string>(5).fill(DOWN), /> Open a shell /);
+          await press(machine, ENTER, /Type exit to return to Lifeboat\./);
+          // The shell computes the markers, so its echo of the command line never matches them.
+          const shell = await press(
+            machine,
+            `lifeboat disks --json > /tmp/disks.json; echo "<<$((6*7))>>"; cat /tmp/disks.json; echo "<<$((6*8))>>"${ENTER}`,
+            /<<42>>\n[\s\S]*<<48>>/,
+          );
+          expectDisksJson(JSON.parse(/<<42>>\n([\s\S]*?)<<48>>/.exec(shell)?.[1] ?? '') as DisksDocument, ext4);
 
-        // exit: the TUI starts again on the serial console.
-        await press(machine, `exit${ENTER}`, /What do you want to do\?[\s\S]*2 disk\(s\) found\./);
+          // exit: the TUI starts again on the serial console.
+          await press(machine, `exit${ENTER}`, /What do you want to do\?[\s\S]*2 disk\(s\) found\./);
 
-        // An arrow key whose bytes arrive in two reads (ESC [ now, B 20 ms later) is still one Down.
-        await press(machine, ['\x1b[', 'B'], /> Restore an image /, 20);
-        // Reboot / Power off: Up and six Downs in one burst, more than QEMU's 16-byte serial FIFO
-        // holds, so the line splits sequences (once read as Esc plus "[B" before the TUI held them).
-        await press(machine, [UP, ...Array<string>(6).fill(DOWN)].join(''), /> Reboot \/ Power off/);
-        await press(machine, ENTER, /Lifeboat unmounts what it mounted first\.[\s\S]*> Reboot/);
-        await press(machine, DOWN, /> Power off/);
-        machine.type(ENTER);
-        await machine.waitForPowerOff(90_000);
-        expect(machine.exit).toEqual({ code: 0, signal: null });
-        process.stderr.write(`serial TUI (${firmware}): powered off from the menu ${seconds(machine)} s after power-on\n`);
-      } finally {
-        await machine.kill();
-      }
-    }, TEST_MS);
+          // An arrow key whose bytes arrive in two reads (ESC [ now, B 20 ms later) is still one Down.
+          await press(machine, ['\x1b[', 'B'], /> Restore an image /, 20);
+          // Reboot / Power off: Up and six Downs in one burst, more than QEMU's 16-byte serial FIFO
+          // holds, so the line splits sequences (once read as Esc plus "[B" before the TUI held them).
+          await press(machine, [UP, ...Array<string>(6).fill(DOWN)].join(''), /> Reboot \/ Power off/);
+          await press(machine, ENTER, /Lifeboat unmounts what it mounted first\.[\s\S]*> Reboot/);
+          await press(machine, DOWN, /> Power off/);
+          machine.type(ENTER);
+          await machine.waitForPowerOff(90_000);
+          expect(machine.exit).toEqual({ code: 0, signal: null });
+          process.stderr.write(`serial TUI (${firmware}): powered off from the menu ${seconds(machine)} s after power-on\n`);
+        } finally {
+          await machine.kill();
+        }
+      },
+      TEST_MS,
+    );
   }
 });
 
@@ -136,7 +152,7 @@ function seconds(machine: Machine): string {
   return ((Date.now() - machine.startedMs) / 1000).toFixed(0);
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
@@ -148,7 +164,12 @@ async function makeExt4(file: string): Promise<Ext4Facts> {
     const { stdout } = await execa('dumpe2fs', ['-h', device]);
     const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(stdout)?.[1]?.trim() ?? '';
     const blockBytes = Number(field('Block size'));
-    return { uuid: field('Filesystem UUID'), label: field('Filesystem volume name'), sizeBytes: Number(field('Block count')) * blockBytes, freeBytes: Number(field('Free blocks')) * blockBytes };
+    return {
+      uuid: field('Filesystem UUID'),
+      label: field('Filesystem volume name'),
+      sizeBytes: Number(field('Block count')) * blockBytes,
+      freeBytes: Number(field('Free blocks')) * blockBytes,
+    };
   } finally {
     await detach();
   }
@@ -161,7 +182,13 @@ interface DisksDocument {
     sizeBytes: number;
     transport: string;
     serial: string | null;
-    partitions: Array<{ number: number; startBytes: number; sizeBytes: number; type: string | null; filesystem: { type: string; label: string | null; uuid: string | null; sizeBytes: number; freeBytes: number | null } | null }>;
+    partitions: Array<{
+      number: number;
+      startBytes: number;
+      sizeBytes: number;
+      type: string | null;
+      filesystem: { type: string; label: string | null; uuid: string | null; sizeBytes: number; freeBytes: number | null } | null;
+    }>;
     flags: string[];
   }>;
 }

@@ -21,40 +21,57 @@ const ISO = path.join(ROOT, 'dist/lifeboat-live.iso');
 const MAIN = path.join(ROOT, 'build/recovery/cli/main.js');
 const STICK_BYTES = 256 * MiB;
 const TIMEOUT_MS = 8 * 60_000;
-const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:qemu-system-x86_64', 'tool:mkfs.exfat', 'tool:fsck.exfat', 'tool:mount.exfat-fuse', 'tool:sfdisk', 'tool:losetup'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'fuse',
+  'tool:qemu-system-x86_64',
+  'tool:mkfs.exfat',
+  'tool:fsck.exfat',
+  'tool:mount.exfat-fuse',
+  'tool:sfdisk',
+  'tool:losetup',
+] as const;
 
 describeWith([...NEEDS], 'a USB stick written by media write boots on its own', () => {
   const scratch = useScratch('each');
 
   for (const firmware of ['bios', 'uefi'] as Firmware[]) {
-    it(`on ${firmware === 'bios' ? 'BIOS (SeaBIOS)' : 'UEFI (OVMF)'}: boots from the stick, runs the job on its data partition, marks it as the boot medium`, async () => {
-      if (!existsSync(ISO)) throw new Error(`${ISO} is missing: npm test builds it (bash build-scripts/build-live.sh).`);
-      if (firmware === 'uefi' && !existsSync(OVMF_CODE)) throw new Error(`${OVMF_CODE} is missing: apt-get install ovmf.`);
-      const stick = await scratch().sparseFile('stick.img', STICK_BYTES);
-      const written = await execa(process.execPath, [MAIN, 'media', 'write', '--to', stick, '--image', ISO, '--yes', '--confirm-target', stick], { reject: false, all: true });
-      expect(written.exitCode, written.all).toBe(0);
-      const data = await dataPartition(stick);
-      await onData(stick, data, (root) => writeFile(path.join(root, 'lifeboat-job.txt'), '# the USB stick test\ndisks\nthen poweroff\n'));
-      const blank = await scratch().sparseFile('blank.img', 64 * MiB);
+    it(
+      `on ${firmware === 'bios' ? 'BIOS (SeaBIOS)' : 'UEFI (OVMF)'}: boots from the stick, runs the job on its data partition, marks it as the boot medium`,
+      async () => {
+        if (!existsSync(ISO)) throw new Error(`${ISO} is missing: npm test builds it (bash build-scripts/build-live.sh).`);
+        if (firmware === 'uefi' && !existsSync(OVMF_CODE)) throw new Error(`${OVMF_CODE} is missing: apt-get install ovmf.`);
+        const stick = await scratch().sparseFile('stick.img', STICK_BYTES);
+        const written = await execa(process.execPath, [MAIN, 'media', 'write', '--to', stick, '--image', ISO, '--yes', '--confirm-target', stick], {
+          reject: false,
+          all: true,
+        });
+        expect(written.exitCode, written.all).toBe(0);
+        const data = await dataPartition(stick);
+        await onData(stick, data, (root) => writeFile(path.join(root, 'lifeboat-job.txt'), '# the USB stick test\ndisks\nthen poweroff\n'));
+        const blank = await scratch().sparseFile('blank.img', 64 * MiB);
 
-      const machine = await Machine.start({ firmware, workDir: scratch().dir, disks: [{ file: stick, bus: 'usb' }, { file: blank }] });
-      try {
-        await machine.waitForPowerOff(TIMEOUT_MS);
-      } finally {
-        await machine.kill();
-      }
-      process.stderr.write(`USB stick (${firmware}): booted, ran the job and powered off in ${((Date.now() - machine.startedMs) / 1000).toFixed(0)} s\n`);
-      expect(machine.serial).toContain('Job finished');
-      const log = await onData(stick, data, async (root) => {
-        const name = (await readdir(root)).find((entry) => /^lifeboat-job-\d{8}-\d{6}\.log$/.test(entry));
-        return name ? readFile(path.join(root, name), 'utf8') : '';
-      });
-      expect(log).toMatch(/== step 1 succeeded/);
-      // The stick is the boot medium (never offered as a target) and its data partition is mounted.
-      expect(log).toMatch(/^\/dev\/sda +256\.0 MiB +usb .*\bboot\b/m);
-      expect(log).toMatch(/^ +sda3 .*exfat .*"LIFEBOAT"/m);
-      expect(log).toMatch(/^\/dev\/vda +64\.0 MiB +virtio/m);
-    }, TIMEOUT_MS + 120_000);
+        const machine = await Machine.start({ firmware, workDir: scratch().dir, disks: [{ file: stick, bus: 'usb' }, { file: blank }] });
+        try {
+          await machine.waitForPowerOff(TIMEOUT_MS);
+        } finally {
+          await machine.kill();
+        }
+        process.stderr.write(`USB stick (${firmware}): booted, ran the job and powered off in ${((Date.now() - machine.startedMs) / 1000).toFixed(0)} s\n`);
+        expect(machine.serial).toContain('Job finished');
+        const log = await onData(stick, data, async (root) => {
+          const name = (await readdir(root)).find((entry) => /^lifeboat-job-\d{8}-\d{6}\.log$/.test(entry));
+          return name ? readFile(path.join(root, name), 'utf8') : '';
+        });
+        expect(log).toMatch(/== step 1 succeeded/);
+        // The stick is the boot medium (never offered as a target) and its data partition is mounted.
+        expect(log).toMatch(/^\/dev\/sda +256\.0 MiB +usb .*\bboot\b/m);
+        expect(log).toMatch(/^ +sda3 .*exfat .*"LIFEBOAT"/m);
+        expect(log).toMatch(/^\/dev\/vda +64\.0 MiB +virtio/m);
+      },
+      TIMEOUT_MS + 120_000,
+    );
   }
 });
 
@@ -62,7 +79,7 @@ async function dataPartition(stick: string): Promise<{ offsetBytes: number; size
   const { stdout } = await execa('sfdisk', ['--json', stick]);
   const table = JSON.parse(stdout) as { partitiontable: { partitions: Array<{ node: string; start: number; size: number; type: string }> } };
   const third = table.partitiontable.partitions.find((p) => p.node.endsWith('3'));
-  if (!third || third.type !== '7') throw new Error(`media write made no exFAT partition 3: ${stdout}`);
+  if (third?.type !== '7') throw new Error(`media write made no exFAT partition 3: ${stdout}`);
   return { offsetBytes: third.start * 512, sizeBytes: third.size * 512 };
 }
 

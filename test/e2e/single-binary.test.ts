@@ -25,7 +25,21 @@ const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'ut
 /** System tools stay reachable (a live image has them); the node of this machine does not. */
 const TOOLS_ONLY_PATH = '/usr/sbin:/sbin';
 
-const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:sfdisk', 'tool:mkfs.ext4', 'tool:mkntfs', 'tool:mkfs.fat', 'tool:e2fsck', 'tool:ntfsfix', 'tool:fsck.fat', 'tool:mcopy', 'tool:ntfs-3g', 'tool:lsblk'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'fuse',
+  'tool:sfdisk',
+  'tool:mkfs.ext4',
+  'tool:mkntfs',
+  'tool:mkfs.fat',
+  'tool:e2fsck',
+  'tool:ntfsfix',
+  'tool:fsck.fat',
+  'tool:mcopy',
+  'tool:ntfs-3g',
+  'tool:lsblk',
+] as const;
 
 describeWith([...NEEDS], 'the single binary, alone in an empty directory with no node', () => {
   const scratch = useScratch('all');
@@ -35,7 +49,12 @@ describeWith([...NEEDS], 'the single binary, alone in an empty directory with no
 
   /** Runs the copied binary with nothing from this machine's Node world in reach. */
   function run(args: string[], options: { binaryPath?: string } = {}) {
-    return execa(options.binaryPath ?? binary, args, { cwd: dir, reject: false, extendEnv: false, env: { PATH: TOOLS_ONLY_PATH, TMPDIR: tempDir, HOME: dir, NO_COLOR: '1' } });
+    return execa(options.binaryPath ?? binary, args, {
+      cwd: dir,
+      reject: false,
+      extendEnv: false,
+      env: { PATH: TOOLS_ONLY_PATH, TMPDIR: tempDir, HOME: dir, NO_COLOR: '1' },
+    });
   }
 
   function leftovers(): string[] {
@@ -77,7 +96,10 @@ describeWith([...NEEDS], 'the single binary, alone in an empty directory with no
     const device = await scratch().attachPartitioned(file);
     const result = await run(['disks', '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
-    const doc = JSON.parse(result.stdout) as { schema: string; disks: Array<{ path: string; sizeBytes: number; partitions: Array<{ number: number; startBytes: number; sizeBytes: number }> }> };
+    const doc = JSON.parse(result.stdout) as {
+      schema: string;
+      disks: Array<{ path: string; sizeBytes: number; partitions: Array<{ number: number; startBytes: number; sizeBytes: number }> }>;
+    };
     expect(doc.schema).toBe('lifeboat.disks/1');
     const listed = doc.disks.find((disk) => disk.path === device);
     const oracle = await lsblk(device);

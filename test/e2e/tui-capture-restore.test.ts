@@ -20,7 +20,20 @@ import { compareTrees, treeDigest } from '../helpers/tree-hash.js';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CLI = path.join(ROOT, 'build/recovery/cli/main.js');
 const MiB = 1024 * 1024;
-const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:tmux', 'tool:sgdisk', 'tool:sfdisk', 'tool:mkfs.ext4', 'tool:mkfs.fat', 'tool:e2fsck', 'tool:fsck.fat', 'tool:mcopy', 'tool:setfattr'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'fuse',
+  'tool:tmux',
+  'tool:sgdisk',
+  'tool:sfdisk',
+  'tool:mkfs.ext4',
+  'tool:mkfs.fat',
+  'tool:e2fsck',
+  'tool:fsck.fat',
+  'tool:mcopy',
+  'tool:setfattr',
+] as const;
 
 class Terminal {
   constructor(readonly session: string) {}
@@ -192,7 +205,7 @@ describeWith([...NEEDS], 'the terminal UI captures and restores a disk on an 80x
       await save('disks', await term.highlight(new RegExp(`^> ${target} `)));
       await term.keys('Enter');
       const detail = await term.waitFor('FLAGS, MOUNTS');
-      expect(detail).toContain("Partition table GPT");
+      expect(detail).toContain('Partition table GPT');
       expect(detail).toMatch(new RegExp(`${path.basename(target)}p1 +40\\.0 MiB +FAT32 +"ESP"`));
       expect(detail).toMatch(new RegExp(`${path.basename(target)}p2 +87\\.0 MiB +ext4 +"tui-data"`));
       await save('disk-detail', detail);

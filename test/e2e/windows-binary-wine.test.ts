@@ -21,7 +21,20 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const WINDOWS_BINARY = path.join(ROOT, 'dist/lifeboat-win-x64.exe');
 const LINUX_BINARY = path.join(ROOT, 'dist/lifeboat-linux-x64');
 const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-const NEEDS = ['tool:wine', 'tool:wineboot', 'tool:winepath', 'tool:wineserver', 'tool:x86_64-w64-mingw32-gcc', 'tool:sfdisk', 'tool:mkfs.fat', 'tool:mcopy', 'tool:mkfs.ext4', 'tool:e2fsck', 'tool:fsck.fat', 'tool:debugfs'] as const;
+const NEEDS = [
+  'tool:wine',
+  'tool:wineboot',
+  'tool:winepath',
+  'tool:wineserver',
+  'tool:x86_64-w64-mingw32-gcc',
+  'tool:sfdisk',
+  'tool:mkfs.fat',
+  'tool:mcopy',
+  'tool:mkfs.ext4',
+  'tool:e2fsck',
+  'tool:fsck.fat',
+  'tool:debugfs',
+] as const;
 
 interface JsonLine {
   type?: string;
@@ -29,7 +42,10 @@ interface JsonLine {
 }
 
 function resultLine(run: WineRun | { stdout: string }): JsonLine {
-  const lines = run.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as JsonLine);
+  const lines = run.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as JsonLine);
   const result = lines.find((line) => line.type === 'result');
   if (!result) throw new Error(`no result line in: ${run.stdout.slice(-800)}`);
   return result;
@@ -51,7 +67,11 @@ describeWith([...NEEDS], 'the Windows single binary under Wine', () => {
 
   async function linux(name: string, ...args: string[]) {
     const started = performance.now();
-    const run = await execa(LINUX_BINARY, args, { reject: false, extendEnv: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, NO_COLOR: '1' } });
+    const run = await execa(LINUX_BINARY, args, {
+      reject: false,
+      extendEnv: false,
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TMPDIR: work, NO_COLOR: '1' },
+    });
     timings.push(`${name} (Linux binary): ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return run;
   }
@@ -66,7 +86,8 @@ describeWith([...NEEDS], 'the Windows single binary under Wine', () => {
   const leftovers = () => readdirSync(prefix.tempDir).filter((name) => name.startsWith('lifeboat-run-'));
 
   beforeAll(async () => {
-    for (const binary of [WINDOWS_BINARY, LINUX_BINARY]) if (!existsSync(binary)) throw new Error(`${binary} is missing: npm test builds it (npm run build:binary).`);
+    for (const binary of [WINDOWS_BINARY, LINUX_BINARY])
+      if (!existsSync(binary)) throw new Error(`${binary} is missing: npm test builds it (npm run build:binary).`);
     work = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-wine-'));
     let started = performance.now();
     prefix = await createWinePrefix(work);
@@ -119,7 +140,19 @@ describeWith([...NEEDS], 'the Windows single binary under Wine', () => {
     expect(resultLine(verified)['problemCount']).toBe(0);
 
     const target = await blankImage('restored-win.img');
-    const restored = await windows('restore', 'restore', '--repo', repo, '--target', winePath(target), '--verify', '--yes', '--confirm-target', winePath(target), '--json');
+    const restored = await windows(
+      'restore',
+      'restore',
+      '--repo',
+      repo,
+      '--target',
+      winePath(target),
+      '--verify',
+      '--yes',
+      '--confirm-target',
+      winePath(target),
+      '--json',
+    );
     expect(restored.exitCode, restored.stdout.slice(-800) + restored.stderr).toBe(0);
     expect(resultLine(restored)['verified']).toBe(true);
 
@@ -138,11 +171,35 @@ describeWith([...NEEDS], 'the Windows single binary under Wine', () => {
     expect(captured.exitCode, captured.stderr).toBe(0);
 
     const fromLinux = await blankImage('windows-from-linux.img');
-    const restoredOnWindows = await windows('restore-linux-repo', 'restore', '--repo', winePath(linuxRepo), '--target', winePath(fromLinux), '--verify', '--yes', '--confirm-target', winePath(fromLinux), '--json');
+    const restoredOnWindows = await windows(
+      'restore-linux-repo',
+      'restore',
+      '--repo',
+      winePath(linuxRepo),
+      '--target',
+      winePath(fromLinux),
+      '--verify',
+      '--yes',
+      '--confirm-target',
+      winePath(fromLinux),
+      '--json',
+    );
     expect(restoredOnWindows.exitCode, restoredOnWindows.stdout.slice(-800) + restoredOnWindows.stderr).toBe(0);
 
     const fromWindows = await blankImage('linux-from-windows.img');
-    const restoredOnLinux = await linux('restore-windows-repo', 'restore', '--repo', path.join(work, 'repo-win'), '--target', fromWindows, '--verify', '--yes', '--confirm-target', fromWindows, '--json');
+    const restoredOnLinux = await linux(
+      'restore-windows-repo',
+      'restore',
+      '--repo',
+      path.join(work, 'repo-win'),
+      '--target',
+      fromWindows,
+      '--verify',
+      '--yes',
+      '--confirm-target',
+      fromWindows,
+      '--json',
+    );
     expect(restoredOnLinux.exitCode, restoredOnLinux.stderr).toBe(0);
 
     const linuxOnly = await blankImage('linux-from-linux.img');

@@ -89,7 +89,11 @@ async function treeListing(root: string): Promise<string[]> {
         lines.push(`${child}/`);
         await visit(child);
       } else {
-        lines.push(`${child} ${createHash('sha256').update(await readFile(path.join(root, child))).digest('hex')}`);
+        lines.push(
+          `${child} ${createHash('sha256')
+            .update(await readFile(path.join(root, child)))
+            .digest('hex')}`,
+        );
       }
     }
   };

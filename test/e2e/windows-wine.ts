@@ -41,7 +41,19 @@ export async function createWinePrefix(parent: string): Promise<WinePrefix> {
   await execa('wineboot', ['--init'], { env, stdin: 'ignore' });
   await execa('wine', ['winecfg', '-v', 'win10'], { env, stdin: 'ignore' });
   const shim = path.join(import.meta.dirname, 'windows-wine-bcryptprimitives.c');
-  await execa('x86_64-w64-mingw32-gcc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O2', '-shared', '-s', '-o', path.join(dir, 'drive_c/windows/system32/bcryptprimitives.dll'), shim, '-ladvapi32']);
+  await execa('x86_64-w64-mingw32-gcc', [
+    '-std=c11',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-O2',
+    '-shared',
+    '-s',
+    '-o',
+    path.join(dir, 'drive_c/windows/system32/bcryptprimitives.dll'),
+    shim,
+    '-ladvapi32',
+  ]);
   const { stdout: temp } = await execa('wine', ['cmd', '/c', 'echo %TEMP%'], { env, stdin: 'ignore' });
   return { dir, env, tempDir: await linuxPathOf({ dir, env, tempDir: '' }, temp.trim()) };
 }

@@ -72,7 +72,11 @@ export async function startFailingDisk(scratch: Scratch, image: string, bad: rea
     device = await scratch.attach(path.join(mountpoint, 'disk'), { readOnly: true });
     for (const range of bad) {
       if (await sectorReads(device, range.firstSector)) throw new Error(`sector ${range.firstSector} of ${device} reads, but failing-disk was told it is bad`);
-      if (range.firstSector > 0 && !(await sectorReads(device, range.firstSector - 1)) && !bad.some((r) => r.firstSector <= range.firstSector - 1 && range.firstSector - 1 < r.firstSector + r.sectorCount)) {
+      if (
+        range.firstSector > 0 &&
+        !(await sectorReads(device, range.firstSector - 1)) &&
+        !bad.some((r) => r.firstSector <= range.firstSector - 1 && range.firstSector - 1 < r.firstSector + r.sectorCount)
+      ) {
         throw new Error(`sector ${range.firstSector - 1} of ${device} fails, but only ${range.firstSector} should`);
       }
     }

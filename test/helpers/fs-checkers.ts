@@ -17,8 +17,7 @@ const NTFSFIX_TROUBLE = /FAILED|BAD|corrupt|error|does not match|unclean|dirty/i
 
 /** Runs the filesystem's checker without letting it change anything. `device` may be an image file. */
 export async function checkFilesystem(device: string, fs: CheckedFs): Promise<CheckResult> {
-  const [tool, args] =
-    fs === 'ext4' ? ['e2fsck', ['-f', '-n', device]] : fs === 'vfat' ? ['fsck.fat', ['-n', device]] : ['ntfsfix', ['-n', device]];
+  const [tool, args] = fs === 'ext4' ? ['e2fsck', ['-f', '-n', device]] : fs === 'vfat' ? ['fsck.fat', ['-n', device]] : ['ntfsfix', ['-n', device]];
   const result = await execa(tool, args, { reject: false, all: true, stdin: 'ignore' });
   const output = result.all ?? '';
   const ok = result.exitCode === 0 && (fs !== 'ntfs' || !NTFSFIX_TROUBLE.test(output));

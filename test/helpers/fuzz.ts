@@ -55,7 +55,9 @@ export function countingSource(source: ByteSource, bounds = { maxReads: Infinity
       reads++;
       bytesRead += lengthBytes;
       if (reads > bounds.maxReads || bytesRead > bounds.maxBytesRead) {
-        return Promise.reject(new Error(`read bound passed: ${bytesRead} bytes in ${reads} reads (bound ${bounds.maxBytesRead} bytes, ${bounds.maxReads} reads)`));
+        return Promise.reject(
+          new Error(`read bound passed: ${bytesRead} bytes in ${reads} reads (bound ${bounds.maxBytesRead} bytes, ${bounds.maxReads} reads)`),
+        );
       }
       return source.readAt(offsetBytes, lengthBytes);
     },

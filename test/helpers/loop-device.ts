@@ -55,7 +55,10 @@ export class Scratch {
   /** Detaches one loop device now (the test wants it gone mid-way). */
   async detach(device: string): Promise<void> {
     await execa('losetup', ['--detach', device]);
-    this.loops.splice(this.loops.findIndex((loop) => loop.device === device), 1);
+    this.loops.splice(
+      this.loops.findIndex((loop) => loop.device === device),
+      1,
+    );
   }
 
   async mount(device: string, name: string, fsType?: string): Promise<string> {

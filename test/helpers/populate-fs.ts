@@ -60,7 +60,10 @@ function staleBytes(seed: number, length: number): Buffer {
 
 const smallFile = (i: number) => `tree/dir-${i % 10}/sub-${Math.floor(i / 10) % 3}/file-${i}.txt`;
 /** Every seventh small file is deleted after the tree is written. */
-const deletedSmallFiles = () => Array.from({ length: SMALL_FILES }, (_, i) => i).filter((i) => i % 7 === 3).map(smallFile);
+const deletedSmallFiles = () =>
+  Array.from({ length: SMALL_FILES }, (_, i) => i)
+    .filter((i) => i % 7 === 3)
+    .map(smallFile);
 const staleFiles = () => [0, 1, 2].map((i) => `stale/deleted-${i}.bin`);
 
 /** The name longer than 200 characters that every filesystem here accepts (255 is their limit). */
@@ -112,7 +115,12 @@ async function writeSparseFile(file: string): Promise<void> {
   const handle = await open(file, 'w');
   try {
     await handle.truncate(24 * MiB);
-    for (const [offset, seed] of [[0, 1], [5 * MiB, 2], [16 * MiB + 777, 3], [24 * MiB - 4096, 4]] as const) {
+    for (const [offset, seed] of [
+      [0, 1],
+      [5 * MiB, 2],
+      [16 * MiB + 777, 3],
+      [24 * MiB - 4096, 4],
+    ] as const) {
       await handle.write(seededBytes(500 + seed, 4096), 0, 4096, offset);
     }
   } finally {

@@ -55,7 +55,26 @@ export class Machine {
   static async start(options: MachineOptions): Promise<Machine> {
     const accel = options.accel ?? 'tcg';
     // KVM with QEMU's default CPU model warns about features the host lacks: pass the host's own.
-    const args = ['-machine', 'q35', '-accel', accel, ...(accel === 'kvm' ? ['-cpu', 'host'] : []), '-smp', '2', '-m', String(options.memoryMiB ?? 2048), '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-nic', options.network ? 'user,model=virtio-net-pci' : 'none'];
+    const args = [
+      '-machine',
+      'q35',
+      '-accel',
+      accel,
+      ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+      '-smp',
+      '2',
+      '-m',
+      String(options.memoryMiB ?? 2048),
+      '-display',
+      'none',
+      '-monitor',
+      'none',
+      '-serial',
+      'stdio',
+      '-no-reboot',
+      '-nic',
+      options.network ? 'user,model=virtio-net-pci' : 'none',
+    ];
     if (options.firmware === 'uefi') {
       const vars = path.join(options.workDir, 'OVMF_VARS.fd');
       await copyFile(OVMF_VARS, vars);
@@ -64,7 +83,14 @@ export class Machine {
     if (options.disks.some((disk) => disk.bus === 'usb')) args.push('-device', 'qemu-xhci,id=xhci');
     for (const [i, disk] of options.disks.entries()) {
       const drive = `file=${disk.file},format=raw,if=none,id=d${i},cache=unsafe${disk.readOnly ? ',readonly=on' : ''}`;
-      args.push('-drive', drive, '-device', disk.bus === 'usb' ? `usb-storage,bus=xhci.0,drive=d${i},bootindex=${i}` : `virtio-blk-pci,drive=d${i},serial=LB-DISK-${i}${options.cdrom ? '' : `,bootindex=${i}`}`);
+      args.push(
+        '-drive',
+        drive,
+        '-device',
+        disk.bus === 'usb'
+          ? `usb-storage,bus=xhci.0,drive=d${i},bootindex=${i}`
+          : `virtio-blk-pci,drive=d${i},serial=LB-DISK-${i}${options.cdrom ? '' : `,bootindex=${i}`}`,
+      );
     }
     if (options.cdrom) args.push('-drive', `file=${options.cdrom},format=raw,if=none,id=cd,readonly=on,media=cdrom`, '-device', 'ide-cd,drive=cd,bootindex=0');
     const child = execa('qemu-system-x86_64', args, { reject: false, buffer: false, stdin: 'pipe' });
@@ -84,7 +110,9 @@ export class Machine {
       if (found) return fromIndex + found.index + found[0].length;
       const left = deadline - Date.now();
       if (left <= 0 || this.child.exitCode !== null) {
-        throw new Error(`The virtual machine did not print ${String(pattern)} within ${timeoutMs} ms${this.child.exitCode !== null ? ' (it exited)' : ''}. Serial tail:\n${visible(this.output.slice(-3000))}`);
+        throw new Error(
+          `The virtual machine did not print ${String(pattern)} within ${timeoutMs} ms${this.child.exitCode !== null ? ' (it exited)' : ''}. Serial tail:\n${visible(this.output.slice(-3000))}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 1000));
@@ -107,7 +135,9 @@ export class Machine {
       if (pattern.test(visible(this.output.slice(fromIndex)))) return this.output.length;
       const left = deadline - Date.now();
       if (left <= 0 || this.exit !== null) {
-        throw new Error(`The virtual machine did not show ${String(pattern)} within ${timeoutMs} ms${this.exit !== null ? ' (it exited)' : ''}. Serial output since the last step:\n${visible(this.output.slice(Math.max(fromIndex, this.output.length - 4000)))}`);
+        throw new Error(
+          `The virtual machine did not show ${String(pattern)} within ${timeoutMs} ms${this.exit !== null ? ' (it exited)' : ''}. Serial output since the last step:\n${visible(this.output.slice(Math.max(fromIndex, this.output.length - 4000)))}`,
+        );
       }
       await this.nextOutput(left);
     }

@@ -22,7 +22,7 @@ export function missing(needs: Need[]): string | null {
   for (const need of needs) {
     if (need === 'root' && process.getuid?.() !== 0) reasons.push('they must run as root');
     else if (need === 'loop-devices' && !existsSync('/dev/loop-control')) reasons.push('this machine has no loop devices (/dev/loop-control)');
-    else if (need === 'fuse' && !existsSync('/dev/fuse')) reasons.push('this machine has no FUSE (/dev/fuse), which ntfs-3g and exfat-fuse need')
+    else if (need === 'fuse' && !existsSync('/dev/fuse')) reasons.push('this machine has no FUSE (/dev/fuse), which ntfs-3g and exfat-fuse need');
     else if (need.startsWith('tool:') && !hasTool(need.slice(5))) reasons.push(`the Debian tool ${need.slice(5)} is not installed`);
   }
   return reasons.length === 0 ? null : `${reasons.join(', and ')}`;

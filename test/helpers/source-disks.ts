@@ -156,9 +156,24 @@ export async function buildGptDisk(scratch: Scratch, name: string, sizeBytes = 2
     sizeBytes,
     (file) =>
       execa('sgdisk', [
-        '-n', '1:2048:+40M', '-t', '1:EF00', '-c', '1:EFI system partition',
-        '-n', '2:0:+96M', '-t', '2:0700', '-c', '2:Basic data',
-        '-n', '3:0:0', '-t', '3:8300', '-c', '3:Linux root',
+        '-n',
+        '1:2048:+40M',
+        '-t',
+        '1:EF00',
+        '-c',
+        '1:EFI system partition',
+        '-n',
+        '2:0:+96M',
+        '-t',
+        '2:0700',
+        '-c',
+        '2:Basic data',
+        '-n',
+        '3:0:0',
+        '-t',
+        '3:8300',
+        '-c',
+        '3:Linux root',
         file,
       ]).then(() => undefined),
     [
@@ -198,7 +213,21 @@ export async function buildGrubLikeDisk(scratch: Scratch, name: string, sizeByte
     name,
     sizeBytes,
     (file) =>
-      execa('sgdisk', ['-n', '1:2048:+1M', '-t', `1:${BIOS_BOOT_TYPE}`, '-c', '1:BIOS boot partition', '-n', '2:0:0', '-t', '2:8300', '-c', '2:root', file]).then(() => undefined),
+      execa('sgdisk', [
+        '-n',
+        '1:2048:+1M',
+        '-t',
+        `1:${BIOS_BOOT_TYPE}`,
+        '-c',
+        '1:BIOS boot partition',
+        '-n',
+        '2:0:0',
+        '-t',
+        '2:8300',
+        '-c',
+        '2:root',
+        file,
+      ]).then(() => undefined),
     [
       { number: 1, fs: 'none' },
       { number: 2, fs: 'ext4', label: 'grub-root' },
@@ -235,7 +264,10 @@ export async function buildSmallGptDisk(scratch: Scratch, name: string, sizeByte
     scratch,
     name,
     sizeBytes,
-    (file) => execa('sgdisk', ['-n', '1:2048:+40M', '-t', '1:EF00', '-c', '1:EFI system partition', '-n', '2:0:0', '-t', '2:8300', '-c', '2:Linux data', file]).then(() => undefined),
+    (file) =>
+      execa('sgdisk', ['-n', '1:2048:+40M', '-t', '1:EF00', '-c', '1:EFI system partition', '-n', '2:0:0', '-t', '2:8300', '-c', '2:Linux data', file]).then(
+        () => undefined,
+      ),
     [
       { number: 1, fs: 'vfat', fatBits: 32, label: 'ESP' },
       { number: 2, fs: 'ext4', label: 'tui-data' },

@@ -135,7 +135,10 @@ function groupsOf(entries: TreeEntry[]): string[][] {
 async function digestMounted(root: string, fs: 'ext4' | 'ntfs'): Promise<TreeEntry[]> {
   const entries = await walk(root, { posix: fs === 'ext4', blocks: true, dirTimes: true });
   // Only files and directories can carry user.* attributes; asking a symlink makes ntfs-3g fail.
-  const xattrs = await readXattrs(root, entries.filter((e) => e.type === 'file' || e.type === 'dir').map((e) => e.path));
+  const xattrs = await readXattrs(
+    root,
+    entries.filter((e) => e.type === 'file' || e.type === 'dir').map((e) => e.path),
+  );
   for (const entry of entries) {
     const found = xattrs.get(entry.path);
     if (found && Object.keys(found).length > 0) entry.xattrs = Object.fromEntries(Object.entries(found).sort());

@@ -48,7 +48,10 @@ export async function captureCommand(options: CaptureCommandOptions): Promise<vo
       printer.result(
         [
           `Snapshot ${snapshot.id} of ${options.source} written to ${options.repo}${result.repositoryCreated ? ' (new repository)' : ''}.`,
-          ...snapshot.description.extents.map((e) => `  ${extentLabel(e).padEnd(40)} ${formatBytes(e.usedBytes).padStart(10)} used, ${e.coverage === 'filesystem' ? 'used blocks' : e.coverage === 'header' ? 'header only' : 'copied whole'}`),
+          ...snapshot.description.extents.map(
+            (e) =>
+              `  ${extentLabel(e).padEnd(40)} ${formatBytes(e.usedBytes).padStart(10)} used, ${e.coverage === 'filesystem' ? 'used blocks' : e.coverage === 'header' ? 'header only' : 'copied whole'}`,
+          ),
           ...(result.rescue ? rescueLines(result.rescue, snapshot.description.extents, snapshot.description.source.logicalSectorSize) : []),
           `Read ${formatBytes(result.usedBytes)} in ${formatDuration(result.durationSeconds)} (${formatBytes(rate)}/s); added ${formatBytes(result.storedBytes)} to the repository (${(ratio * 100).toFixed(1)}% of the used bytes): ${result.newChunks} new chunks, ${result.reusedChunks} already stored.`,
         ],

@@ -14,15 +14,24 @@ export function checkText(result: CheckResult): string[] {
     if (finding.action) lines.push(`  what to do: ${finding.action}`);
   }
   const counts = [`${result.errors} error(s)`, `${result.warnings} warning(s)`, `${result.infos} note(s)`].join(', ');
-  lines.push(result.ok ? `No damage found (${counts}).${result.readData ? '' : ' Add --read-data to re-hash every chunk too.'}` : `The repository is damaged: ${counts}.`);
+  lines.push(
+    result.ok
+      ? `No damage found (${counts}).${result.readData ? '' : ' Add --read-data to re-hash every chunk too.'}`
+      : `The repository is damaged: ${counts}.`,
+  );
   return lines;
 }
 
 /** `lifeboat check --repo DIR [--read-data] [--json]`: every problem, with what to do; exit 1 on damage. */
 export async function checkCommand(options: { repo: string; readData: boolean; json: boolean }): Promise<void> {
   const printer = textPrinter();
-  const result = await checkRepository({ repoDir: options.repo, readData: options.readData, ...(options.json || !options.readData ? {} : { onProgress: (event) => printer.progress(event) }) });
+  const result = await checkRepository({
+    repoDir: options.repo,
+    readData: options.readData,
+    ...(options.json || !options.readData ? {} : { onProgress: (event) => printer.progress(event) }),
+  });
   if (options.json) process.stdout.write(`${JSON.stringify({ schema: CHECK_SCHEMA, ...result }, null, 2)}\n`);
   else printer.result(checkText(result), {});
-  if (!result.ok) throw new ReportedFailure('CORRUPT_IMAGE', `The repository ${options.repo} has ${result.errors} problem(s) that need action; see the list above.`);
+  if (!result.ok)
+    throw new ReportedFailure('CORRUPT_IMAGE', `The repository ${options.repo} has ${result.errors} problem(s) that need action; see the list above.`);
 }

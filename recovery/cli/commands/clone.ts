@@ -39,9 +39,24 @@ export async function cloneCommand(options: CloneCommandOptions): Promise<void> 
             `Plan: clear the target's partition-table signatures, copy ${formatBytes(plan.usedBytes)} of used data, write the partition table last:`,
             ...plan.extents.map((e) => `    ${extentLabel(e).padEnd(40)} ${formatBytes(e.usedBytes).padStart(10)}`),
           ],
-          { type: 'plan', source: source.disk.path, target: target.disk.path, requiredBytes: plan.requiredBytes, usedBytes: plan.usedBytes, targetSizeBytes: target.disk.sizeBytes },
+          {
+            type: 'plan',
+            source: source.disk.path,
+            target: target.disk.path,
+            requiredBytes: plan.requiredBytes,
+            usedBytes: plan.usedBytes,
+            targetSizeBytes: target.disk.sizeBytes,
+          },
         );
-        await confirmTarget({ yes: options.yes, ...(options.confirmTarget !== undefined ? { confirmTarget: options.confirmTarget } : {}), name: target.name, path: target.disk.path }, `This overwrites ${target.disk.path}.`);
+        await confirmTarget(
+          {
+            yes: options.yes,
+            ...(options.confirmTarget !== undefined ? { confirmTarget: options.confirmTarget } : {}),
+            name: target.name,
+            path: target.disk.path,
+          },
+          `This overwrites ${target.disk.path}.`,
+        );
         const device = target.helperDisk?.path;
         const result = await clone({
           source: source.disk,
@@ -53,8 +68,16 @@ export async function cloneCommand(options: CloneCommandOptions): Promise<void> 
           ...(device ? { reread: () => helper.rereadPartitions(device, kernelPartitions(plan.table)).then(() => undefined) } : {}),
         });
         printer.result(
-          [`Cloned ${source.disk.path} onto ${target.disk.path}: ${formatBytes(result.copiedBytes)} in ${formatDuration(result.durationSeconds)}${result.verification ? `; read back ${result.verification.checkedChunks} chunks: identical` : ''}.`],
-          { source: source.disk.path, target: target.disk.path, copiedBytes: result.copiedBytes, durationSeconds: result.durationSeconds, verified: result.verification !== null },
+          [
+            `Cloned ${source.disk.path} onto ${target.disk.path}: ${formatBytes(result.copiedBytes)} in ${formatDuration(result.durationSeconds)}${result.verification ? `; read back ${result.verification.checkedChunks} chunks: identical` : ''}.`,
+          ],
+          {
+            source: source.disk.path,
+            target: target.disk.path,
+            copiedBytes: result.copiedBytes,
+            durationSeconds: result.durationSeconds,
+            verified: result.verification !== null,
+          },
         );
       } finally {
         cancel.dispose();

@@ -47,7 +47,11 @@ async function loadJob(options: JobCommandOptions): Promise<{ job: Job; source: 
   try {
     text = await readFile(options.file!, 'utf8');
   } catch (cause) {
-    throw new LifeboatError('JOB_INVALID', `The job file ${options.file!} cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'}). Nothing was run.`, { cause });
+    throw new LifeboatError(
+      'JOB_INVALID',
+      `The job file ${options.file!} cannot be read (${(cause as NodeJS.ErrnoException).code ?? 'error'}). Nothing was run.`,
+      { cause },
+    );
   }
   return { job: parseJobFile(text), source: options.file! };
 }

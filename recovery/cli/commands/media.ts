@@ -30,9 +30,15 @@ export interface MediaWriteOptions {
 }
 
 function layoutLines(plan: MediumPlan): string[] {
-  const rows = plan.imageTable.partitions.map((p) => `    ${String(p.number).padStart(3)}  ${formatBytes(p.startBytes).padStart(10)}  ${formatBytes(p.sizeBytes).padStart(10)}  ${p.typeName} (from the image)`);
+  const rows = plan.imageTable.partitions.map(
+    (p) =>
+      `    ${String(p.number).padStart(3)}  ${formatBytes(p.startBytes).padStart(10)}  ${formatBytes(p.sizeBytes).padStart(10)}  ${p.typeName} (from the image)`,
+  );
   const data = plan.dataPartition;
-  if (data) rows.push(`    ${String(data.number).padStart(3)}  ${formatBytes(data.startBytes).padStart(10)}  ${formatBytes(data.sizeBytes).padStart(10)}  ${data.filesystem} "${data.label}" (new, type 0x${data.typeByte.toString(16).padStart(2, '0')})`);
+  if (data)
+    rows.push(
+      `    ${String(data.number).padStart(3)}  ${formatBytes(data.startBytes).padStart(10)}  ${formatBytes(data.sizeBytes).padStart(10)}  ${data.filesystem} "${data.label}" (new, type 0x${data.typeByte.toString(16).padStart(2, '0')})`,
+    );
   return rows;
 }
 
@@ -43,7 +49,9 @@ function planText(plan: MediumPlan, opened: OpenedDisk, current: Awaited<ReturnT
     ...targetLines(opened, current.table, current.problem),
     'Plan:',
     '  1. clear the old partition-table and filesystem signatures (zeros over the first and last MiB)',
-    ...(data ? [`  2. make an exFAT filesystem "${data.label}" for your files behind the image, to the end of the ${data.capped ? 'MBR limit (2 TiB)' : 'disk'}`] : []),
+    ...(data
+      ? [`  2. make an exFAT filesystem "${data.label}" for your files behind the image, to the end of the ${data.capped ? 'MBR limit (2 TiB)' : 'disk'}`]
+      : []),
     `  ${data ? 3 : 2}. copy the image (sector 0 last), read it back and compare by SHA-256`,
     `  ${data ? 4 : 3}. write the partition table (sector 0) last:`,
     ...layoutLines(plan),
@@ -70,7 +78,9 @@ function resultText(plan: MediumPlan, opened: OpenedDisk, result: WriteMediumRes
     `  image SHA-256:     ${result.imageSha256}`,
     `  expected SHA-256:  ${result.expectedSha256} (the first ${result.writtenBytes} bytes of the stick, new partition table included)`,
     `  read-back SHA-256: ${result.readbackSha256}`,
-    data ? `  data partition ${data.number}: exFAT "${data.label}", ${formatBytes(data.sizeBytes)} at byte ${data.startBytes}` : '  no data partition (--no-data-partition)',
+    data
+      ? `  data partition ${data.number}: exFAT "${data.label}", ${formatBytes(data.sizeBytes)} at byte ${data.startBytes}`
+      : '  no data partition (--no-data-partition)',
   ];
 }
 
@@ -88,11 +98,18 @@ export async function mediaWriteCommand(options: MediaWriteOptions): Promise<voi
       const opened = await openTarget(options.to, helper, {});
       const cancel = cancelOnSignal();
       try {
-        const plan = await planMedium({ path: imagePath, sizeBytes: imageBytes, source: sectorSource(image) }, opened.disk, { dataPartition: options.dataPartition });
+        const plan = await planMedium({ path: imagePath, sizeBytes: imageBytes, source: sectorSource(image) }, opened.disk, {
+          dataPartition: options.dataPartition,
+        });
         for (const warning of plan.warnings) printer.warning(warning);
         printer.info(planText(plan, opened, await currentTable(opened)), planJson(plan, opened));
         await confirmTarget(
-          { yes: options.yes, ...(options.confirmTarget !== undefined ? { confirmTarget: options.confirmTarget } : {}), name: opened.name, path: opened.disk.path },
+          {
+            yes: options.yes,
+            ...(options.confirmTarget !== undefined ? { confirmTarget: options.confirmTarget } : {}),
+            name: opened.name,
+            path: opened.disk.path,
+          },
           `This overwrites ${opened.disk.path} with the live image.`,
         );
         const device = opened.helperDisk?.path;

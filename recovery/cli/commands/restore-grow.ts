@@ -27,10 +27,21 @@ async function partitionDevice(helper: HelperClient, disk: string, number: numbe
   for (let attempt = 0; attempt < 50; attempt++) {
     const { disk: info } = await helper.info(disk);
     const found = info.partitions.find((p) => p.number === number);
-    if (found && (await stat(found.path).then((s) => s.isBlockDevice(), () => false))) return found.path;
+    if (
+      found &&
+      (await stat(found.path).then(
+        (s) => s.isBlockDevice(),
+        () => false,
+      ))
+    )
+      return found.path;
     await sleep(100);
   }
-  throw new LifeboatError('GROW_FAILED', `The kernel shows no device for partition ${number} of ${disk} after the new table was written, so its filesystem cannot be grown. The restore itself is complete; re-read the table (partprobe) and grow the filesystem by hand.`, { details: { device: disk } });
+  throw new LifeboatError(
+    'GROW_FAILED',
+    `The kernel shows no device for partition ${number} of ${disk} after the new table was written, so its filesystem cannot be grown. The restore itself is complete; re-read the table (partprobe) and grow the filesystem by hand.`,
+    { details: { device: disk } },
+  );
 }
 
 async function probedSize(helper: HelperClient, device: string): Promise<number | null> {

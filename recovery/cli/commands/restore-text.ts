@@ -37,21 +37,33 @@ export function planLines({ snapshot, opened, plan, current, resume, discard }: 
   step(`clear the old partition-table and filesystem signatures (zeros over the first and last MiB${plan.mode === 'partition' ? ' of the partition' : ''})`);
   if (discard) step(`discard (TRIM) the free space: everything no partition's used data occupies`);
   if (resume) {
-    step(`write the remaining ${formatBytes(plan.usedBytes - resume.bytesDone)} of used data (resuming: ${formatBytes(resume.bytesDone)}, ${percentOf(resume.bytesDone, plan.usedBytes)}, is written and durable), every chunk checked against its SHA-256 first:`);
+    step(
+      `write the remaining ${formatBytes(plan.usedBytes - resume.bytesDone)} of used data (resuming: ${formatBytes(resume.bytesDone)}, ${percentOf(resume.bytesDone, plan.usedBytes)}, is written and durable), every chunk checked against its SHA-256 first:`,
+    );
   } else {
     step(`write ${formatBytes(plan.usedBytes)} of used data, every chunk checked against its SHA-256 first:`);
   }
   steps.push(...extentLines(plan.extents.map((e) => ({ ...e.extent, startBytes: e.targetStartBytes }))));
-  step(table ? `write the first and last MiB and the ${table.scheme.toUpperCase()} partition table last: ${plan.tableWrites.map((w) => w.what).join(', ')}` : 'write the first and last MiB last');
+  step(
+    table
+      ? `write the first and last MiB and the ${table.scheme.toUpperCase()} partition table last: ${plan.tableWrites.map((w) => w.what).join(', ')}`
+      : 'write the first and last MiB last',
+  );
   if (plan.grow) {
     const g = plan.grow;
     const tool = g.filesystem === 'ntfs' ? 'ntfsresize, then check it with ntfsfix -n' : 'resize2fs, then check it with e2fsck -f -n';
-    step(`grow partition ${g.partitionNumber} from ${formatBytes(g.fromBytes)} to ${formatBytes(g.toBytes)} (${g.toBytes} bytes) and its ${g.filesystem} filesystem to fill it with ${tool}`);
+    step(
+      `grow partition ${g.partitionNumber} from ${formatBytes(g.fromBytes)} to ${formatBytes(g.toBytes)} (${g.toBytes} bytes) and its ${g.filesystem} filesystem to fill it with ${tool}`,
+    );
   }
   const who = [d.source.model, d.source.serial].filter(Boolean).join(', ') || 'no model';
   return [
     `Snapshot ${snapshot.id}: ${d.source.path} (${who}), ${formatBytes(d.source.sizeBytes)}, captured ${d.createdAt}${d.note ? `, "${d.note}"` : ''}`,
-    ...targetLines(opened, plan.mode === 'partition' && plan.target.partitionOffsetBytes === undefined ? null : current.table, plan.mode === 'partition' ? null : current.problem),
+    ...targetLines(
+      opened,
+      plan.mode === 'partition' && plan.target.partitionOffsetBytes === undefined ? null : current.table,
+      plan.mode === 'partition' ? null : current.problem,
+    ),
     ...(resume ? [`  now: an unfinished restore of this snapshot, started ${resume.startedAt}, last checkpoint ${resume.updatedAt}`] : []),
     `Plan (${plan.mode === 'disk' ? 'whole disk' : `one partition at byte ${plan.extents[0]?.targetStartBytes ?? 0}`}${resume ? ', resumed' : ''}):`,
     ...steps,
@@ -69,7 +81,9 @@ export function planJson({ snapshot, opened, plan, resume, discard }: PlanTextIn
     usedBytes: plan.usedBytes,
     targetSizeBytes: opened.disk.sizeBytes,
     notes: plan.notes,
-    resume: resume ? { restoreId: resume.restoreId, bytesDone: resume.bytesDone, chunksDone: resume.chunksDone, startedAt: resume.startedAt, updatedAt: resume.updatedAt } : null,
+    resume: resume
+      ? { restoreId: resume.restoreId, bytesDone: resume.bytesDone, chunksDone: resume.chunksDone, startedAt: resume.startedAt, updatedAt: resume.updatedAt }
+      : null,
     discard,
     grow: plan.grow,
   };
@@ -85,13 +99,21 @@ export function resultLines(snapshot: Snapshot, opened: OpenedDisk, result: Rest
   if (grow && plan.grow) {
     const checker = plan.grow.filesystem === 'ntfs' ? 'ntfsfix -n' : 'e2fsck -f -n';
     const fsSize = grow.filesystemBytes === null ? 'fills it' : `is now ${formatBytes(grow.filesystemBytes)} (${grow.filesystemBytes} bytes)`;
-    lines.push(`Grew partition ${plan.grow.partitionNumber} (${grow.device}) from ${formatBytes(plan.grow.fromBytes)} to ${formatBytes(plan.grow.toBytes)}; its ${plan.grow.filesystem} filesystem ${fsSize}, and ${checker} finds no problem.`);
+    lines.push(
+      `Grew partition ${plan.grow.partitionNumber} (${grow.device}) from ${formatBytes(plan.grow.fromBytes)} to ${formatBytes(plan.grow.toBytes)}; its ${plan.grow.filesystem} filesystem ${fsSize}, and ${checker} finds no problem.`,
+    );
     if (plan.grow.filesystem === 'ntfs') lines.push('Windows will check the grown NTFS volume (chkdsk) once at its next start, as ntfsresize asks it to.');
   }
   return lines;
 }
 
-export function resultJson(snapshot: Snapshot, opened: OpenedDisk, result: RestoreResult, grow: GrowOutcome | null, plan: RestorePlan): Record<string, unknown> {
+export function resultJson(
+  snapshot: Snapshot,
+  opened: OpenedDisk,
+  result: RestoreResult,
+  grow: GrowOutcome | null,
+  plan: RestorePlan,
+): Record<string, unknown> {
   return {
     snapshot: snapshot.id,
     target: opened.disk.path,

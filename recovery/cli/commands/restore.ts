@@ -79,7 +79,15 @@ export async function restoreCommand(options: RestoreCommandOptions): Promise<vo
       const discard = Boolean(options.discard);
       const text = { snapshot, opened, plan, current, resume, discard };
       printer.info(planLines(text), planJson(text));
-      await confirmTarget({ yes: options.yes, ...(options.confirmTarget !== undefined ? { confirmTarget: options.confirmTarget } : {}), name: opened.name, path: opened.disk.path }, `This overwrites ${opened.disk.path}.`);
+      await confirmTarget(
+        {
+          yes: options.yes,
+          ...(options.confirmTarget !== undefined ? { confirmTarget: options.confirmTarget } : {}),
+          name: opened.name,
+          path: opened.disk.path,
+        },
+        `This overwrites ${opened.disk.path}.`,
+      );
       const device = opened.helperDisk?.path;
       const table = plan.table;
       let grown: GrowOutcome | null = null;
@@ -94,7 +102,14 @@ export async function restoreCommand(options: RestoreCommandOptions): Promise<vo
         onProgress: (event) => printer.progress(event),
         identity: opened.identity,
         ...(resume ? { resume } : {}),
-        ...(discard ? { discard: { granularityBytes: Math.max(opened.disk.logicalSectorSize, opened.helperDisk?.discardGranularityBytes ?? 0), warn: (sentence: string) => printer.warning(sentence) } } : {}),
+        ...(discard
+          ? {
+              discard: {
+                granularityBytes: Math.max(opened.disk.logicalSectorSize, opened.helperDisk?.discardGranularityBytes ?? 0),
+                warn: (sentence: string) => printer.warning(sentence),
+              },
+            }
+          : {}),
         ...(device && table && !opened.partition ? { reread: () => helper.rereadPartitions(device, kernelPartitions(table)).then(() => undefined) } : {}),
         ...(plan.grow
           ? {

@@ -56,7 +56,9 @@ export async function inspectSnapshotCommand(options: { repo: string; snapshot: 
   const d = snapshot.description;
   if (options.json) {
     const bad = snapshot.badRanges === undefined ? {} : { badRanges: rangesJson(snapshot.badRanges) };
-    process.stdout.write(`${JSON.stringify({ ...d, ...bad, schema: SNAPSHOT_INSPECT_SCHEMA, snapshotSchema: d.schema, id: snapshot.id, file: snapshot.file }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...d, ...bad, schema: SNAPSHOT_INSPECT_SCHEMA, snapshotSchema: d.schema, id: snapshot.id, file: snapshot.file }, null, 2)}\n`,
+    );
     return;
   }
   const lines = [

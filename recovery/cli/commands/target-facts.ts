@@ -26,7 +26,10 @@ export function targetFacts(snapshot: Snapshot, opened: OpenedDisk, table: Parti
   const number = partitionNumber ?? snapshot.description.extents[0]?.number ?? undefined;
   const found = table.partitions.find((p) => p.number === number && p.kind !== 'extended');
   if (!found) {
-    throw new LifeboatError('USAGE', `${opened.disk.path} has a partition table without partition ${String(number)}; give the partition device itself, or a --partition number it has (${table.partitions.map((p) => p.number).join(', ') || 'none'}).`);
+    throw new LifeboatError(
+      'USAGE',
+      `${opened.disk.path} has a partition table without partition ${String(number)}; give the partition device itself, or a --partition number it has (${table.partitions.map((p) => p.number).join(', ') || 'none'}).`,
+    );
   }
   return { ...base, partitionOffsetBytes: found.startBytes, partitionSizeBytes: found.sizeBytes };
 }

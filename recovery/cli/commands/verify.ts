@@ -29,13 +29,34 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
       const opened = await openSource(options.against as string, helper, options.sectorSize ? { sectorSize: options.sectorSize } : {});
       try {
         const { table } = await currentTable(opened);
-        const result = await verifyAgainst({ snapshot, disk: opened.disk, target: targetFacts(snapshot, opened, table, options.partition), ...(options.partition !== undefined ? { partitionNumber: options.partition } : {}), onProgress: (e) => printer.progress(e) });
+        const result = await verifyAgainst({
+          snapshot,
+          disk: opened.disk,
+          target: targetFacts(snapshot, opened, table, options.partition),
+          ...(options.partition !== undefined ? { partitionNumber: options.partition } : {}),
+          onProgress: (e) => printer.progress(e),
+        });
         for (const sentence of result.mismatches) printer.warning(sentence);
         printer.result(
-          [result.mismatchCount === 0 ? `${opened.disk.path} matches snapshot ${snapshot.id}: ${result.checkedChunks} chunks and the partition table compared in ${formatDuration(result.durationSeconds)}.` : `${opened.disk.path} differs from snapshot ${snapshot.id} in ${result.mismatchCount} place(s).`],
-          { snapshot: snapshot.id, against: opened.disk.path, checkedChunks: result.checkedChunks, mismatchCount: result.mismatchCount, mismatches: result.mismatches, durationSeconds: result.durationSeconds },
+          [
+            result.mismatchCount === 0
+              ? `${opened.disk.path} matches snapshot ${snapshot.id}: ${result.checkedChunks} chunks and the partition table compared in ${formatDuration(result.durationSeconds)}.`
+              : `${opened.disk.path} differs from snapshot ${snapshot.id} in ${result.mismatchCount} place(s).`,
+          ],
+          {
+            snapshot: snapshot.id,
+            against: opened.disk.path,
+            checkedChunks: result.checkedChunks,
+            mismatchCount: result.mismatchCount,
+            mismatches: result.mismatches,
+            durationSeconds: result.durationSeconds,
+          },
         );
-        if (result.mismatchCount > 0) throw new LifeboatError('VERIFY_MISMATCH', `${opened.disk.path} differs from snapshot ${snapshot.id} in ${result.mismatchCount} place(s); the first: ${result.mismatches[0] ?? ''}`);
+        if (result.mismatchCount > 0)
+          throw new LifeboatError(
+            'VERIFY_MISMATCH',
+            `${opened.disk.path} differs from snapshot ${snapshot.id} in ${result.mismatchCount} place(s); the first: ${result.mismatches[0] ?? ''}`,
+          );
       } finally {
         await opened.disk.close();
       }
@@ -56,7 +77,18 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
         ? `All ${result.checkedChunks} chunks of ${snapshots.length} snapshot(s) are intact (${formatBytes(result.checkedBytes)} decompressed and hashed in ${formatDuration(result.durationSeconds)}).`
         : `${problems} problem(s) in ${options.repo}: ${result.problemCount} damaged or missing chunk(s), ${damaged.length} damaged manifest(s).`,
     ],
-    { snapshots: result.snapshotIds, checkedChunks: result.checkedChunks, checkedBytes: result.checkedBytes, problemCount: problems, problems: [...damaged, ...result.problems], durationSeconds: result.durationSeconds },
+    {
+      snapshots: result.snapshotIds,
+      checkedChunks: result.checkedChunks,
+      checkedBytes: result.checkedBytes,
+      problemCount: problems,
+      problems: [...damaged, ...result.problems],
+      durationSeconds: result.durationSeconds,
+    },
   );
-  if (problems > 0) throw new LifeboatError('CORRUPT_IMAGE', `The repository ${options.repo} has ${problems} problem(s); the first: ${[...damaged, ...result.problems][0] ?? ''}`);
+  if (problems > 0)
+    throw new LifeboatError(
+      'CORRUPT_IMAGE',
+      `The repository ${options.repo} has ${problems} problem(s); the first: ${[...damaged, ...result.problems][0] ?? ''}`,
+    );
 }

@@ -42,7 +42,12 @@ async function probeApfs(source: ByteSource): Promise<FilesystemInfo | null> {
   const stored = view.getBigUint64(0, true);
   const computed = apfsChecksum(block.subarray(8));
   if (stored !== computed) {
-    throw detectCorrupt('APFS', `the container superblock fails its Fletcher-64 checksum (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)})`, 'Check it with Disk Utility\'s First Aid on a Mac, or copy the whole partition instead.', 0);
+    throw detectCorrupt(
+      'APFS',
+      `the container superblock fails its Fletcher-64 checksum (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)})`,
+      "Check it with Disk Utility's First Aid on a Mac, or copy the whole partition instead.",
+      0,
+    );
   }
   return detected('apfs', {
     uuid: uuidOrNull(block, 72),

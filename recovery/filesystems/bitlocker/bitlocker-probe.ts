@@ -20,9 +20,7 @@ const WIN7 = Uint8Array.of(0xeb, 0x58, 0x90, ...FVE);
 const TO_GO = Uint8Array.of(0xeb, 0x58, 0x90, ...magic('MSWIN4.1'));
 const HEADER_BYTES = 512;
 
-type Header =
-  | { kind: 'vista' }
-  | { kind: 'win7' | 'to-go'; header: Uint8Array; fveVersion: number };
+type Header = { kind: 'vista' } | { kind: 'win7' | 'to-go'; header: Uint8Array; fveVersion: number };
 
 async function readHeaders(source: ByteSource): Promise<Header | null> {
   const header = await readIfPresent(source, 0, HEADER_BYTES);

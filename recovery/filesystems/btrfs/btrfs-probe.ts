@@ -34,7 +34,12 @@ async function probeBtrfs(source: ByteSource): Promise<FilesystemInfo | null> {
     const stored = view.getUint32(0, true);
     const computed = crc32c(sb.subarray(32));
     if (stored !== computed) {
-      throw detectCorrupt('btrfs', `the superblock at byte ${BTRFS_SUPERBLOCK_OFFSET} fails its CRC-32C checksum (stored ${hex32(stored)}, computed ${hex32(computed)})`, ADVICE, BTRFS_SUPERBLOCK_OFFSET);
+      throw detectCorrupt(
+        'btrfs',
+        `the superblock at byte ${BTRFS_SUPERBLOCK_OFFSET} fails its CRC-32C checksum (stored ${hex32(stored)}, computed ${hex32(computed)})`,
+        ADVICE,
+        BTRFS_SUPERBLOCK_OFFSET,
+      );
     }
   }
   // Other checksum types (xxhash64, sha256, blake2b) are not verified; the fields below are.
@@ -42,7 +47,12 @@ async function probeBtrfs(source: ByteSource): Promise<FilesystemInfo | null> {
   const sectorSize = view.getUint32(144, true);
   const nodeSize = view.getUint32(148, true);
   if (bytenr !== BTRFS_SUPERBLOCK_OFFSET || !isPowerOfTwoBetween(sectorSize, 512, 65536) || !isPowerOfTwoBetween(nodeSize, sectorSize, 65536)) {
-    throw detectCorrupt('btrfs', `the superblock at byte ${BTRFS_SUPERBLOCK_OFFSET} is inconsistent (bytenr ${bytenr}, sector size ${sectorSize}, node size ${nodeSize})`, ADVICE, BTRFS_SUPERBLOCK_OFFSET);
+    throw detectCorrupt(
+      'btrfs',
+      `the superblock at byte ${BTRFS_SUPERBLOCK_OFFSET} is inconsistent (bytenr ${bytenr}, sector size ${sectorSize}, node size ${nodeSize})`,
+      ADVICE,
+      BTRFS_SUPERBLOCK_OFFSET,
+    );
   }
   return detected('btrfs', {
     label: labelText(sb.subarray(299, 299 + 256)),

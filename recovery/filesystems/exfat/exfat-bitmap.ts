@@ -22,7 +22,9 @@ export function activeBitmap(geometry: ExfatGeometry, bitmaps: AllocationBitmapE
   }
   const lastCluster = chosen.firstCluster + Math.ceil(neededBytes / geometry.clusterSizeBytes) - 1;
   if (chosen.firstCluster < 2 || lastCluster > geometry.clusterCount + 1) {
-    throw exfatCorrupt(`The allocation bitmap lies at clusters ${chosen.firstCluster} to ${lastCluster}, outside the cluster heap (clusters 2 to ${geometry.clusterCount + 1})`);
+    throw exfatCorrupt(
+      `The allocation bitmap lies at clusters ${chosen.firstCluster} to ${lastCluster}, outside the cluster heap (clusters 2 to ${geometry.clusterCount + 1})`,
+    );
   }
   return chosen;
 }

@@ -72,7 +72,8 @@ export function parseExfatBootSector(sector: Uint8Array, bootRegionNote: string 
   const sectorShift = view.getUint8(0x6c);
   const clusterShift = view.getUint8(0x6d);
   if (sectorShift < 9 || sectorShift > 12) throw exfatCorrupt(`The sector size is 2^${sectorShift} bytes; exFAT uses 512 to 4096`, 0x6c);
-  if (sectorShift + clusterShift > MAX_CLUSTER_SHIFT) throw exfatCorrupt(`The cluster size is 2^${sectorShift + clusterShift} bytes; exFAT allows at most 32 MiB`, 0x6d);
+  if (sectorShift + clusterShift > MAX_CLUSTER_SHIFT)
+    throw exfatCorrupt(`The cluster size is 2^${sectorShift + clusterShift} bytes; exFAT allows at most 32 MiB`, 0x6d);
   const fatCount = view.getUint8(0x6e);
   if (fatCount !== 1 && fatCount !== 2) throw exfatCorrupt(`The boot sector gives ${fatCount} FATs; exFAT has 1 or 2`, 0x6e);
 
@@ -87,7 +88,10 @@ export function parseExfatBootSector(sector: Uint8Array, bootRegionNote: string 
 
   if (fatOffsetSectors < 2 * BOOT_REGION_SECTORS) throw exfatCorrupt(`The FAT starts at sector ${fatOffsetSectors}, inside the boot regions`, 0x50);
   if (fatOffsetSectors + fatLengthSectors * fatCount > clusterHeapOffsetSectors) {
-    throw exfatCorrupt(`The FAT (sector ${fatOffsetSectors}, ${fatCount} x ${fatLengthSectors} sectors) runs into the cluster heap at sector ${clusterHeapOffsetSectors}`, 0x54);
+    throw exfatCorrupt(
+      `The FAT (sector ${fatOffsetSectors}, ${fatCount} x ${fatLengthSectors} sectors) runs into the cluster heap at sector ${clusterHeapOffsetSectors}`,
+      0x54,
+    );
   }
   if (clusterCount === 0 || clusterCount > MAX_CLUSTER_COUNT) throw exfatCorrupt(`The boot sector gives ${clusterCount} clusters`, 0x5c);
   if (fatLengthSectors * bytesPerSector < (clusterCount + 2) * 4) {

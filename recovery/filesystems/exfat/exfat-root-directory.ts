@@ -67,7 +67,7 @@ export async function readExfatRootDirectory(source: ByteSource, geometry: Exfat
           result.bitmaps.push({
             fatIndex: (piece[at + 1] ?? 0) & 1,
             firstCluster: view.getUint32(at + 20, true),
-            lengthBytes: u64(view, at + 24, 'the allocation bitmap\'s length'),
+            lengthBytes: u64(view, at + 24, "the allocation bitmap's length"),
           });
         }
       }

@@ -58,7 +58,14 @@ async function scanInodes(walk: InodeWalk, groups: ExtGroups, index: QueryIndex)
   const check = (inode: ExtInode, role: Role, physicalBlock: number, count: number, logicalBlock: number) => {
     for (const hit of index.hits(physicalBlock * blockBytes, (physicalBlock + count) * blockBytes)) {
       const fileOffsetBytes = logicalBlock * blockBytes + (hit.startBytes - physicalBlock * blockBytes);
-      hits.push({ query: hit.query, inode: inode.number, isDirectory: (inode.mode & S_IFMT) === S_IFDIR, role, fileOffsetBytes, lengthBytes: hit.endBytes - hit.startBytes });
+      hits.push({
+        query: hit.query,
+        inode: inode.number,
+        isDirectory: (inode.mode & S_IFMT) === S_IFDIR,
+        role,
+        fileOffsetBytes,
+        lengthBytes: hit.endBytes - hit.startBytes,
+      });
     }
   };
   for (let group = 0; group < sb.groupCount; group++) {
@@ -83,7 +90,9 @@ async function scanInodes(walk: InodeWalk, groups: ExtGroups, index: QueryIndex)
         const inode = parseInode(table.subarray(at, at + sb.inodeSizeBytes), group * sb.inodesPerGroup + i + 1);
         if (inode.mode === 0) continue;
         if (inode.xattrBlock > 0 && inode.xattrBlock < sb.blocksCount) check(inode, 'xattr', inode.xattrBlock, 1, 0);
-        await forEachInodeRun(walk, inode, (run) => check(inode, run.logicalBlock === null ? 'map' : 'data', run.physicalBlock, run.count, run.logicalBlock ?? 0));
+        await forEachInodeRun(walk, inode, (run) =>
+          check(inode, run.logicalBlock === null ? 'map' : 'data', run.physicalBlock, run.count, run.logicalBlock ?? 0),
+        );
       }
     }
   }
@@ -94,16 +103,23 @@ function ownersOfInode(hit: InodeHit, names: InodeNames | undefined, special: Sp
   const specialText = specialName(hit.inode, special);
   if (specialText !== null) return [{ kind: 'metadata', name: specialText }];
   const paths = names?.paths ?? [];
-  if (paths.length === 0) return [{ kind: 'unknown', name: `ext4 inode ${hit.inode} (no path found)`, fileOffsetBytes: hit.fileOffsetBytes, lengthBytes: hit.lengthBytes }];
+  if (paths.length === 0)
+    return [{ kind: 'unknown', name: `ext4 inode ${hit.inode} (no path found)`, fileOffsetBytes: hit.fileOffsetBytes, lengthBytes: hit.lengthBytes }];
   if (hit.role === 'map') return paths.map((path) => ({ kind: 'metadata', name: `extent tree or indirect block of ${path}` }));
   if (hit.role === 'xattr') return paths.map((path) => ({ kind: 'metadata', name: `extended attributes of ${path}` }));
-  return paths.map((path) => ({ kind: hit.isDirectory ? 'directory' : 'file', name: path, fileOffsetBytes: hit.fileOffsetBytes, lengthBytes: hit.lengthBytes }));
+  return paths.map((path) => ({
+    kind: hit.isDirectory ? 'directory' : 'file',
+    name: path,
+    fileOffsetBytes: hit.fileOffsetBytes,
+    lengthBytes: hit.lengthBytes,
+  }));
 }
 
 export const extByteOwners: ByteOwnerMapper = async (source: ByteSource, queries: readonly OwnerQuery[]): Promise<ByteOwner[][]> => {
   const raw = await readSuperblockBytes(source);
   const sb = raw === null ? null : parseSuperblock(raw);
-  if (raw === null || sb === null) throw new LifeboatError('CORRUPT_FILESYSTEM', 'ext: the superblock is gone, so the owners of unreadable blocks cannot be named.');
+  if (raw === null || sb === null)
+    throw new LifeboatError('CORRUPT_FILESYSTEM', 'ext: the superblock is gone, so the owners of unreadable blocks cannot be named.');
   const special = specialInodes(raw, sb);
   const index = new QueryIndex(queries);
   const owners = new OwnerLists(queries.length);

@@ -72,7 +72,11 @@ async function directoryEntries(walk: InodeWalk, directory: ExtInode, withFileTy
  * The paths of the `wanted` inodes, walking every directory reachable from the root once.
  * `readInode` answers null for an inode that cannot be read or is not in use.
  */
-export async function namesOfInodes(walk: InodeWalk, readInode: (inode: number) => Promise<ExtInode | null>, wanted: ReadonlySet<number>): Promise<Map<number, InodeNames>> {
+export async function namesOfInodes(
+  walk: InodeWalk,
+  readInode: (inode: number) => Promise<ExtInode | null>,
+  wanted: ReadonlySet<number>,
+): Promise<Map<number, InodeNames>> {
   const found = new Map<number, InodeNames>();
   if (wanted.size === 0) return found;
   const withFileType = (walk.sb.incompat & INCOMPAT_FILETYPE) !== 0;

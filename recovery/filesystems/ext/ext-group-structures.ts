@@ -25,9 +25,18 @@ export class ExtGroups {
 
   static async read(source: ByteSource, sb: ExtSuperblock): Promise<ExtGroups> {
     if (sb.groupCount > MAX_NAMED_GROUPS) {
-      throw new LifeboatError('LIMIT_EXCEEDED', `ext: the filesystem has ${sb.groupCount} block groups; Lifeboat names the owners of unreadable blocks on filesystems of at most ${MAX_NAMED_GROUPS}.`);
+      throw new LifeboatError(
+        'LIMIT_EXCEEDED',
+        `ext: the filesystem has ${sb.groupCount} block groups; Lifeboat names the owners of unreadable blocks on filesystems of at most ${MAX_NAMED_GROUPS}.`,
+      );
     }
-    const groups = new ExtGroups(sb, new Float64Array(sb.groupCount), new Float64Array(sb.groupCount), new Float64Array(sb.groupCount), new Uint8Array(sb.groupCount));
+    const groups = new ExtGroups(
+      sb,
+      new Float64Array(sb.groupCount),
+      new Float64Array(sb.groupCount),
+      new Float64Array(sb.groupCount),
+      new Uint8Array(sb.groupCount),
+    );
     const trusted = hasGroupChecksums(sb);
     await forEachDescriptorBatch(source, sb, (batch) => {
       for (const d of batch) {

@@ -66,7 +66,10 @@ export class ReadBudget {
 
   spend(what: string): void {
     if (--this.left < 0) {
-      throw new LifeboatError('LIMIT_EXCEEDED', `ext: naming the owners of unreadable blocks needed more than ${this.limit} block reads (at ${what}); the filesystem's trees are damaged or hostile.`);
+      throw new LifeboatError(
+        'LIMIT_EXCEEDED',
+        `ext: naming the owners of unreadable blocks needed more than ${this.limit} block reads (at ${what}); the filesystem's trees are damaged or hostile.`,
+      );
     }
   }
 }
@@ -148,7 +151,14 @@ async function walkBlockMap(walk: InodeWalk, inode: ExtInode, visit: (run: Inode
   }
 }
 
-async function walkIndirect(walk: InodeWalk, inode: ExtInode, block: number, level: number, firstLogical: number, visit: (run: InodeRun) => void): Promise<void> {
+async function walkIndirect(
+  walk: InodeWalk,
+  inode: ExtInode,
+  block: number,
+  level: number,
+  firstLogical: number,
+  visit: (run: InodeRun) => void,
+): Promise<void> {
   visit({ logicalBlock: null, physicalBlock: block, count: 1 });
   const view = dataView(await readBlock(walk, block, `inode ${inode.number}'s indirect blocks`));
   const perBlock = walk.sb.blockSizeBytes / 4;

@@ -97,7 +97,8 @@ export function parseFatBootSector(sector: Uint8Array): FatBootSectorResult {
   const media = view.getUint8(0x15);
   if (!(media >= 0xf8 || media === 0xf0)) return bad(`The media byte is 0x${media.toString(16)}; FAT uses 0xF0 or 0xF8 to 0xFF`, 0x15);
   const sectorsPerCluster = view.getUint8(0x0d);
-  if (!isPowerOfTwo(sectorsPerCluster)) return bad(`The boot sector gives ${sectorsPerCluster} sectors per cluster; it must be a power of two from 1 to 128`, 0x0d);
+  if (!isPowerOfTwo(sectorsPerCluster))
+    return bad(`The boot sector gives ${sectorsPerCluster} sectors per cluster; it must be a power of two from 1 to 128`, 0x0d);
   const bytesPerSector = view.getUint16(0x0b, true);
   if (!isPowerOfTwo(bytesPerSector) || bytesPerSector < 512 || bytesPerSector > 4096) {
     return bad(`The boot sector gives ${bytesPerSector} bytes per sector; FAT uses a power of two from 512 to 4096`, 0x0b);
@@ -114,7 +115,10 @@ export function parseFatBootSector(sector: Uint8Array): FatBootSectorResult {
   const rootDirSectors = Math.ceil((rootEntries * 32) / bytesPerSector);
   const dataStartSector = reservedSectors + fatCount * sectorsPerFat + rootDirSectors;
   if (dataStartSector >= totalSectors) {
-    return bad(`The reserved sectors, ${fatCount} FATs of ${sectorsPerFat} sectors and the root directory (${dataStartSector} sectors) do not fit in the volume's ${totalSectors} sectors`, 0x10);
+    return bad(
+      `The reserved sectors, ${fatCount} FATs of ${sectorsPerFat} sectors and the root directory (${dataStartSector} sectors) do not fit in the volume's ${totalSectors} sectors`,
+      0x10,
+    );
   }
   const clusterCount = Math.floor((totalSectors - dataStartSector) / sectorsPerCluster);
   if (clusterCount === 0) return bad('The data area is smaller than one cluster', 0x0d);

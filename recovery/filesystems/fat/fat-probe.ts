@@ -18,7 +18,7 @@ import { fatUsedSectors } from './fat-used-blocks.js';
  */
 export async function fatDirtyReason(source: ByteSource, geometry: FatGeometry): Promise<string | null> {
   const reasons: string[] = [];
-  if (geometry.bootDirty) reasons.push('the boot sector\'s dirty bit is set (not cleanly unmounted)');
+  if (geometry.bootDirty) reasons.push("the boot sector's dirty bit is set (not cleanly unmounted)");
   if (geometry.version !== 'FAT12') {
     const flags = await readFatEntry(source, geometry, 1);
     const shift = geometry.version === 'FAT16' ? 0 : 12;

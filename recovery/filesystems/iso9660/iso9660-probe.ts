@@ -31,7 +31,8 @@ async function findDescriptors(source: ByteSource): Promise<{ pvd: Uint8Array | 
     const descriptor = await readIfPresent(source, FIRST_DESCRIPTOR + i * SECTOR_BYTES, SECTOR_BYTES);
     if (descriptor === null || descriptor[0] === TYPE_END) break;
     if (pvd === null && descriptor[0] === TYPE_PRIMARY) pvd = descriptor;
-    else if (joliet === null && descriptor[0] === TYPE_SUPPLEMENTARY && JOLIET_ESCAPES.some((escape) => bytesAt(descriptor, 88, escape))) joliet = descriptor;
+    else if (joliet === null && descriptor[0] === TYPE_SUPPLEMENTARY && JOLIET_ESCAPES.some((sequence) => bytesAt(descriptor, 88, sequence)))
+      joliet = descriptor;
   }
   return { pvd, joliet };
 }

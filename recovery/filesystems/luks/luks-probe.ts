@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { ByteSource } from '../../core/byte-source.js';
 import { dataView, isAllZero } from '../../core/bytes.js';
-import { type FilesystemInfo, type Prober } from '../filesystem-types.js';
+import type { FilesystemInfo, Prober } from '../filesystem-types.js';
 import { bytesAt, detectCorrupt, detected, labelText, readIfPresent } from '../detect-only-helpers.js';
 
 const PRIMARY_MAGIC = Uint8Array.of(0x4c, 0x55, 0x4b, 0x53, 0xba, 0xbe);
@@ -89,9 +89,6 @@ async function probeLuks(source: ByteSource): Promise<FilesystemInfo | null> {
 
 export const luksProber: Prober = {
   type: 'crypto_LUKS',
-  magics: [
-    { offsetBytes: 0, bytes: PRIMARY_MAGIC },
-    ...LUKS2_SECONDARY_OFFSETS.map((offsetBytes) => ({ offsetBytes, bytes: SECONDARY_MAGIC })),
-  ],
+  magics: [{ offsetBytes: 0, bytes: PRIMARY_MAGIC }, ...LUKS2_SECONDARY_OFFSETS.map((offsetBytes) => ({ offsetBytes, bytes: SECONDARY_MAGIC }))],
   probe: probeLuks,
 };

@@ -52,13 +52,16 @@ async function probeLvm(source: ByteSource): Promise<FilesystemInfo | null> {
     const where = `the LVM2 label in sector ${sector}`;
     const advice = 'Restore the PV label with "pvcreate --restorefile" and "vgcfgrestore", or copy the whole partition instead.';
     // blkid ignores a label that names another sector or fails its CRC; both mean a damaged label here.
-    if (view.getBigUint64(8, true) !== BigInt(sector)) throw detectCorrupt('LVM2', `${where} says it belongs in sector ${view.getBigUint64(8, true)}`, advice, sector * SECTOR_BYTES);
+    if (view.getBigUint64(8, true) !== BigInt(sector))
+      throw detectCorrupt('LVM2', `${where} says it belongs in sector ${view.getBigUint64(8, true)}`, advice, sector * SECTOR_BYTES);
     const stored = view.getUint32(16, true);
     const computed = lvmLabelCrc(label.subarray(20));
-    if (stored !== computed) throw detectCorrupt('LVM2', `${where} fails its checksum (stored ${hex32(stored)}, computed ${hex32(computed)})`, advice, sector * SECTOR_BYTES);
+    if (stored !== computed)
+      throw detectCorrupt('LVM2', `${where} fails its checksum (stored ${hex32(stored)}, computed ${hex32(computed)})`, advice, sector * SECTOR_BYTES);
     const headerAt = view.getUint32(20, true);
     // The PV header must fit in the label sector; pvcreate puts it right after the 32-byte label header.
-    if (headerAt < 32 || headerAt + UUID_CHARS + 8 > SECTOR_BYTES) throw detectCorrupt('LVM2', `${where} puts the PV header at impossible offset ${headerAt}`, advice, sector * SECTOR_BYTES);
+    if (headerAt < 32 || headerAt + UUID_CHARS + 8 > SECTOR_BYTES)
+      throw detectCorrupt('LVM2', `${where} puts the PV header at impossible offset ${headerAt}`, advice, sector * SECTOR_BYTES);
     return detected('LVM2_member', {
       version: ascii(LVM2_TYPE),
       uuid: pvUuid(label.subarray(headerAt, headerAt + UUID_CHARS)),

@@ -31,7 +31,13 @@ interface ListEntry {
  * to `runs` extent by extent; `onExtent` runs after each so $MFT can read its next extension
  * record through the runs found so far.
  */
-export async function collectDataRuns(volume: NtfsVolume, base: MftRecord, type: number, runs: DataRun[], onExtent: () => void = () => {}): Promise<AttributeRuns> {
+export async function collectDataRuns(
+  volume: NtfsVolume,
+  base: MftRecord,
+  type: number,
+  runs: DataRun[],
+  onExtent: () => void = () => {},
+): Promise<AttributeRuns> {
   const where = `${recordName(base.recordNumber)}'s attribute 0x${type.toString(16)}`;
   const clusterCount = volume.geometry.clusterCount;
   const attributes = attributesOf(base);
@@ -59,7 +65,10 @@ export async function collectDataRuns(volume: NtfsVolume, base: MftRecord, type:
         }
       }
       const extent = attributesOf(record).find((a) => a.type === type && a.name === '' && a.nonResident?.startVcn === entry.startVcn);
-      if (extent === undefined) throw ntfsCorrupt(`${where}: the extent starting at VCN ${entry.startVcn} is not in ${recordName(entry.recordNumber)}, where the attribute list says it is`);
+      if (extent === undefined)
+        throw ntfsCorrupt(
+          `${where}: the extent starting at VCN ${entry.startVcn} is not in ${recordName(entry.recordNumber)}, where the attribute list says it is`,
+        );
       appendRuns(runs, decodeDataRuns(extent, clusterCount, where), where);
       onExtent();
       if (entry.startVcn === 0) first = extent;
@@ -69,7 +78,9 @@ export async function collectDataRuns(volume: NtfsVolume, base: MftRecord, type:
   const sizes = first?.nonResident;
   if (sizes === undefined || sizes === null || sizes.startVcn !== 0) throw ntfsCorrupt(`${where} is missing or is not stored as data runs`);
   if (sizes.initializedSizeBytes > sizes.dataSizeBytes || sizes.dataSizeBytes > sizes.allocatedSizeBytes) {
-    throw ntfsCorrupt(`${where} has impossible sizes (initialized ${sizes.initializedSizeBytes}, data ${sizes.dataSizeBytes}, allocated ${sizes.allocatedSizeBytes} bytes)`);
+    throw ntfsCorrupt(
+      `${where} has impossible sizes (initialized ${sizes.initializedSizeBytes}, data ${sizes.dataSizeBytes}, allocated ${sizes.allocatedSizeBytes} bytes)`,
+    );
   }
   return { runs, dataSizeBytes: sizes.dataSizeBytes, initializedSizeBytes: sizes.initializedSizeBytes };
 }
@@ -93,7 +104,8 @@ function parseAttributeList(bytes: Uint8Array, type: number, where: string): Lis
   while (at + ENTRY_HEADER_BYTES <= bytes.length) {
     const entryType = view.getUint32(at, true);
     const length = view.getUint16(at + 4, true);
-    if (length < ENTRY_HEADER_BYTES || at + length > bytes.length) throw ntfsCorrupt(`${where} has an entry at byte ${at} with an impossible length of ${length}`);
+    if (length < ENTRY_HEADER_BYTES || at + length > bytes.length)
+      throw ntfsCorrupt(`${where} has an entry at byte ${at} with an impossible length of ${length}`);
     const nameLength = view.getUint8(at + 6);
     if (entryType === type && nameLength === 0) {
       const startVcn = view.getBigUint64(at + 8, true);

@@ -44,7 +44,13 @@ export function applyFixups(bytes: Uint8Array, where: string): void {
   const arrayCount = view.getUint16(6, true);
   // The array holds the sequence number and one saved u16 per stride, and must fit before the
   // first stride's own protected last two bytes.
-  if (!Number.isInteger(strides) || arrayCount !== strides + 1 || arrayOffset % 2 !== 0 || arrayOffset < MIN_HEADER_BYTES || arrayOffset + 2 * arrayCount > FIXUP_STRIDE_BYTES - 2) {
+  if (
+    !Number.isInteger(strides) ||
+    arrayCount !== strides + 1 ||
+    arrayOffset % 2 !== 0 ||
+    arrayOffset < MIN_HEADER_BYTES ||
+    arrayOffset + 2 * arrayCount > FIXUP_STRIDE_BYTES - 2
+  ) {
     throw ntfsCorrupt(`${where} has an impossible update sequence array (offset ${arrayOffset}, ${arrayCount} entries for a ${bytes.length}-byte record)`);
   }
   const sequence = view.getUint16(arrayOffset, true);
@@ -73,7 +79,12 @@ export function parseMftRecord(raw: Uint8Array, recordNumber: number): MftRecord
   const arrayOffset = view.getUint16(4, true);
   // Attributes start after the header and the update sequence array, 8-byte aligned; the
   // end marker (4 bytes) must fit in the bytes in use.
-  if (attributesOffset % 8 !== 0 || attributesOffset < arrayOffset + 2 * view.getUint16(6, true) || bytesInUse > bytes.length || attributesOffset + 4 > bytesInUse) {
+  if (
+    attributesOffset % 8 !== 0 ||
+    attributesOffset < arrayOffset + 2 * view.getUint16(6, true) ||
+    bytesInUse > bytes.length ||
+    attributesOffset + 4 > bytesInUse
+  ) {
     throw ntfsCorrupt(`${where} has an impossible layout (attributes at ${attributesOffset}, ${bytesInUse} bytes in use of ${bytes.length})`);
   }
   if (arrayOffset >= XP_HEADER_BYTES && view.getUint32(0x2c, true) !== recordNumber) {

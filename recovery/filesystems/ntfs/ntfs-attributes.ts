@@ -93,7 +93,13 @@ function parseAttribute(bytes: Uint8Array, type: number, isNonResident: boolean,
     initializedSizeBytes: i64(view, 0x38, `${where}'s initialized size`),
   };
   const sizes = [header.allocatedSizeBytes, header.dataSizeBytes, header.initializedSizeBytes];
-  if (header.startVcn < 0 || header.lastVcn < header.startVcn - 1 || header.runsOffset < NON_RESIDENT_HEADER_BYTES || header.runsOffset > bytes.length || sizes.some((size) => size < 0)) {
+  if (
+    header.startVcn < 0 ||
+    header.lastVcn < header.startVcn - 1 ||
+    header.runsOffset < NON_RESIDENT_HEADER_BYTES ||
+    header.runsOffset > bytes.length ||
+    sizes.some((size) => size < 0)
+  ) {
     throw ntfsCorrupt(`${where} has an impossible non-resident header (VCNs ${header.startVcn} to ${header.lastVcn}, runs at byte ${header.runsOffset})`);
   }
   return { type, name, bytes, value: null, nonResident: header };

@@ -70,7 +70,10 @@ export function parseNtfsBootSector(sector: Uint8Array): NtfsGeometry {
   const sectorsPerCluster = rawSectorsPerCluster > 0x80 ? 2 ** (256 - rawSectorsPerCluster) : rawSectorsPerCluster;
   const clusterSizeBytes = bytesPerSector * sectorsPerCluster;
   if (!isPowerOfTwo(sectorsPerCluster) || clusterSizeBytes > MAX_CLUSTER_BYTES) {
-    throw ntfsCorrupt(`The boot sector's sectors-per-cluster byte (0x${rawSectorsPerCluster.toString(16)}) gives clusters of ${clusterSizeBytes} bytes; NTFS clusters are a power of two up to 2 MiB`, 0x0d);
+    throw ntfsCorrupt(
+      `The boot sector's sectors-per-cluster byte (0x${rawSectorsPerCluster.toString(16)}) gives clusters of ${clusterSizeBytes} bytes; NTFS clusters are a power of two up to 2 MiB`,
+      0x0d,
+    );
   }
 
   const totalSectors = u64Field(view, 0x28, 'total-sectors');
@@ -80,14 +83,20 @@ export function parseNtfsBootSector(sector: Uint8Array): NtfsGeometry {
   const mftCluster = u64Field(view, 0x30, '$MFT cluster');
   const mftMirrorCluster = u64Field(view, 0x38, '$MFTMirr cluster');
   if (mftCluster === 0 || mftCluster >= clusterCount || mftMirrorCluster === 0 || mftMirrorCluster >= clusterCount) {
-    throw ntfsCorrupt(`The boot sector puts $MFT at cluster ${mftCluster} and $MFTMirr at cluster ${mftMirrorCluster}, outside the volume's ${clusterCount} clusters`, 0x30);
+    throw ntfsCorrupt(
+      `The boot sector puts $MFT at cluster ${mftCluster} and $MFTMirr at cluster ${mftMirrorCluster}, outside the volume's ${clusterCount} clusters`,
+      0x30,
+    );
   }
 
   // Positive: clusters per record; negative: the record is 2^-v bytes (used when records are smaller than a cluster).
   const clustersPerRecord = view.getInt8(0x40);
   const mftRecordSizeBytes = clustersPerRecord > 0 ? clustersPerRecord * clusterSizeBytes : 2 ** -clustersPerRecord;
   if (!isPowerOfTwo(mftRecordSizeBytes) || mftRecordSizeBytes < MIN_MFT_RECORD_BYTES || mftRecordSizeBytes > MAX_MFT_RECORD_BYTES) {
-    throw ntfsCorrupt(`The boot sector's clusters-per-MFT-record byte (${clustersPerRecord}) gives ${mftRecordSizeBytes}-byte records; NTFS uses a power of two from 512 bytes to 64 KiB`, 0x40);
+    throw ntfsCorrupt(
+      `The boot sector's clusters-per-MFT-record byte (${clustersPerRecord}) gives ${mftRecordSizeBytes}-byte records; NTFS uses a power of two from 512 bytes to 64 KiB`,
+      0x40,
+    );
   }
 
   const serialHigh = view.getUint32(0x4c, true).toString(16).padStart(8, '0');

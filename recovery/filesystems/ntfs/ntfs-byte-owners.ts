@@ -66,7 +66,14 @@ async function scanRecords(volume: NtfsVolume, index: QueryIndex): Promise<Recor
             if (run.lcn === null) continue;
             for (const hit of index.hits(run.lcn * clusterBytes, (run.lcn + run.lengthClusters) * clusterBytes)) {
               const attributeOffsetBytes = run.vcn * clusterBytes + (hit.startBytes - run.lcn * clusterBytes);
-              hits.push({ query: hit.query, record: owner, type: attribute.type, name: attribute.name, attributeOffsetBytes, lengthBytes: hit.endBytes - hit.startBytes });
+              hits.push({
+                query: hit.query,
+                record: owner,
+                type: attribute.type,
+                name: attribute.name,
+                attributeOffsetBytes,
+                lengthBytes: hit.endBytes - hit.startBytes,
+              });
             }
           }
         }
@@ -85,7 +92,9 @@ async function recordsInUse(volume: NtfsVolume, first: number, last: number): Pr
     if (base === null) return null;
     const resident = attributesOf(base).find((a) => a.type === BITMAP && a.name === '' && a.value !== null)?.value;
     const firstByte = Math.floor(first / 8);
-    const bytes = resident ? resident.subarray(firstByte, Math.floor(last / 8) + 1) : await volume.readRuns((await collectDataRuns(volume, base, BITMAP, [])).runs, firstByte, Math.floor(last / 8) + 1 - firstByte, "$MFT's $BITMAP");
+    const bytes = resident
+      ? resident.subarray(firstByte, Math.floor(last / 8) + 1)
+      : await volume.readRuns((await collectDataRuns(volume, base, BITMAP, [])).runs, firstByte, Math.floor(last / 8) + 1 - firstByte, "$MFT's $BITMAP");
     return Array.from({ length: last - first + 1 }, (_, i) => (((bytes[((first + i) >> 3) - firstByte] ?? 0) >> ((first + i) & 7)) & 1) === 1);
   } catch (error) {
     if (isLifeboatError(error)) return null;
@@ -108,7 +117,8 @@ function attributeOwner(path: string, hit: RecordHit, system: boolean): ByteOwne
   const shown = system ? path.replace(/^\//, '') : path;
   const content = { fileOffsetBytes: hit.attributeOffsetBytes, lengthBytes: hit.lengthBytes };
   if (hit.type === DATA) return { kind: system ? 'metadata' : 'file', name: hit.name === '' ? shown : `${shown}:${hit.name}`, ...content };
-  if (hit.type === INDEX_ALLOCATION) return hit.name === '$I30' && !system ? { kind: 'directory', name: path } : { kind: 'metadata', name: `${shown} (${hit.name || 'unnamed'} index)` };
+  if (hit.type === INDEX_ALLOCATION)
+    return hit.name === '$I30' && !system ? { kind: 'directory', name: path } : { kind: 'metadata', name: `${shown} (${hit.name || 'unnamed'} index)` };
   const typeName = TYPE_NAMES.get(hit.type) ?? `attribute 0x${hit.type.toString(16)}`;
   return { kind: 'metadata', name: `${typeName}${hit.name ? ` ${hit.name}` : ''} of ${shown}` };
 }

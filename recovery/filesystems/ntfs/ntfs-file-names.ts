@@ -53,7 +53,10 @@ export function fileNamesOf(record: MftRecord): FileName[] {
     const view = dataView(value);
     const length = view.getUint8(0x40);
     if (0x42 + length * 2 > value.length) continue;
-    const entry = { parent: view.getUint32(0, true) + view.getUint16(4, true) * 2 ** 32, name: new TextDecoder('utf-16le').decode(value.subarray(0x42, 0x42 + length * 2)) };
+    const entry = {
+      parent: view.getUint32(0, true) + view.getUint16(4, true) * 2 ** 32,
+      name: new TextDecoder('utf-16le').decode(value.subarray(0x42, 0x42 + length * 2)),
+    };
     (view.getUint8(0x41) === NAMESPACE_DOS ? dos : long).push(entry);
   }
   return long.length > 0 ? long : dos;

@@ -38,7 +38,10 @@ export class NtfsVolume {
   static async open(source: ByteSource): Promise<NtfsVolume> {
     const geometry = parseNtfsBootSector(await source.readAt(0, BOOT_SECTOR_BYTES));
     if (geometry.totalSectors * geometry.bytesPerSector > source.sizeBytes) {
-      throw new LifeboatError('TRUNCATED', `NTFS: the volume says it holds ${geometry.totalSectors} sectors of ${geometry.bytesPerSector} bytes, but the partition or image has only ${source.sizeBytes} bytes; it is truncated, or the boot sector is damaged. Image the whole partition and check the source.`);
+      throw new LifeboatError(
+        'TRUNCATED',
+        `NTFS: the volume says it holds ${geometry.totalSectors} sectors of ${geometry.bytesPerSector} bytes, but the partition or image has only ${source.sizeBytes} bytes; it is truncated, or the boot sector is damaged. Image the whole partition and check the source.`,
+      );
     }
     // Until record 0 is decoded, assume the records it needs sit where the boot sector says the MFT starts.
     const recordClusters = Math.ceil(geometry.mftRecordSizeBytes / geometry.clusterSizeBytes);

@@ -58,12 +58,17 @@ export async function probeV090(source: ByteSource, offsetBytes: number): Promis
   for (let i = 0; i < V0_BYTES / 4; i++) if (i !== V0_CSUM_WORD) sum += BigInt(word(i));
   const computed = foldCarries(sum);
   if (computed !== word(V0_CSUM_WORD)) {
-    throw detectCorrupt('Linux RAID', `the 0.90 superblock at byte ${offsetBytes} fails its checksum (stored ${hex32(word(V0_CSUM_WORD))}, computed ${hex32(computed)})`, ADVICE, offsetBytes);
+    throw detectCorrupt(
+      'Linux RAID',
+      `the 0.90 superblock at byte ${offsetBytes} fails its checksum (stored ${hex32(word(V0_CSUM_WORD))}, computed ${hex32(computed)})`,
+      ADVICE,
+      offsetBytes,
+    );
   }
   const minor = word(2);
   const uuidWords = [word(5), minor >= 90 ? word(13) : 0, minor >= 90 ? word(14) : 0, minor >= 90 ? word(15) : 0];
   const uuidBytes = new Uint8Array(16);
-  uuidWords.forEach((value, i) => new DataView(uuidBytes.buffer).setUint32(i * 4, value, false));
+  for (const [i, value] of uuidWords.entries()) new DataView(uuidBytes.buffer).setUint32(i * 4, value, false);
   return detected('linux_raid_member', {
     version: `${word(1)}.${minor}.${word(3)}`,
     uuid: uuidOrNull(uuidBytes, 0),
@@ -79,7 +84,8 @@ export async function probeV1(source: ByteSource, offsetBytes: number, version: 
 
   const where = `the ${version} superblock at byte ${offsetBytes}`;
   const maxDevices = view.getUint32(220, true);
-  if (maxDevices > V1_MAX_DEVICES) throw detectCorrupt('Linux RAID', `${where} lists ${maxDevices} devices (at most ${V1_MAX_DEVICES} fit)`, ADVICE, offsetBytes);
+  if (maxDevices > V1_MAX_DEVICES)
+    throw detectCorrupt('Linux RAID', `${where} lists ${maxDevices} devices (at most ${V1_MAX_DEVICES} fit)`, ADVICE, offsetBytes);
   const summed = await readIfPresent(source, offsetBytes, V1_HEADER_BYTES + maxDevices * 2);
   if (summed === null) throw detectCorrupt('Linux RAID', `${where} runs past the end of the partition`, ADVICE, offsetBytes);
   const summedView = dataView(summed);
@@ -89,7 +95,8 @@ export async function probeV1(source: ByteSource, offsetBytes: number, version: 
   if (at + 2 <= summed.length) sum += BigInt(summedView.getUint16(at, true));
   const computed = foldCarries(sum);
   const stored = view.getUint32(216, true);
-  if (computed !== stored) throw detectCorrupt('Linux RAID', `${where} fails its checksum (stored ${hex32(stored)}, computed ${hex32(computed)})`, ADVICE, offsetBytes);
+  if (computed !== stored)
+    throw detectCorrupt('Linux RAID', `${where} fails its checksum (stored ${hex32(stored)}, computed ${hex32(computed)})`, ADVICE, offsetBytes);
 
   return detected('linux_raid_member', {
     version,

@@ -73,7 +73,10 @@ export const swapProber: Prober = {
  */
 export function swapHeaderSizeBytes(info: FilesystemInfo): number {
   if (info.type !== 'swap' || info.blockSizeBytes === null || !(SWAP_PAGE_SIZES as readonly number[]).includes(info.blockSizeBytes)) {
-    throw new LifeboatError('INTERNAL', `Lifeboat asked for the swap header size of a ${info.type} partition (block size ${String(info.blockSizeBytes)}); only swap areas have one. Report this with --debug output.`);
+    throw new LifeboatError(
+      'INTERNAL',
+      `Lifeboat asked for the swap header size of a ${info.type} partition (block size ${String(info.blockSizeBytes)}); only swap areas have one. Report this with --debug output.`,
+    );
   }
   return info.blockSizeBytes;
 }

@@ -68,12 +68,22 @@ async function probeXfs(source: ByteSource): Promise<FilesystemInfo | null> {
     copy.fill(0, CRC_OFFSET, CRC_OFFSET + 4);
     const computed = crc32c(copy);
     if (stored !== computed) {
-      throw detectCorrupt('XFS', `the superblock fails its CRC-32C checksum (stored ${hex32(stored)}, computed ${hex32(computed)})`, 'Check it with "xfs_repair -n", or copy the whole partition instead.', 0);
+      throw detectCorrupt(
+        'XFS',
+        `the superblock fails its CRC-32C checksum (stored ${hex32(stored)}, computed ${hex32(computed)})`,
+        'Check it with "xfs_repair -n", or copy the whole partition instead.',
+        0,
+      );
     }
   }
   const blocks = Number(geometry.dataBlocks);
   if (!Number.isSafeInteger(blocks)) {
-    throw detectCorrupt('XFS', `the superblock counts ${geometry.dataBlocks} data blocks, more than any real disk holds`, 'The metadata is damaged; copy the whole partition.', 0);
+    throw detectCorrupt(
+      'XFS',
+      `the superblock counts ${geometry.dataBlocks} data blocks, more than any real disk holds`,
+      'The metadata is damaged; copy the whole partition.',
+      0,
+    );
   }
   return detected('xfs', {
     label: labelText(head.subarray(108, 120)),

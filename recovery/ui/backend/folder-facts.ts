@@ -7,7 +7,13 @@ import type { FolderFacts } from './types.js';
 async function nearestExisting(dir: string): Promise<string> {
   let at = path.resolve(dir);
   for (;;) {
-    if (await stat(at).then(() => true, () => false)) return at;
+    if (
+      await stat(at).then(
+        () => true,
+        () => false,
+      )
+    )
+      return at;
     const parent = path.dirname(at);
     if (parent === at) return at;
     at = parent;
@@ -23,7 +29,10 @@ export async function folderFacts(dir: string): Promise<FolderFacts> {
   const place = state === 'missing' ? await nearestExisting(dir) : dir;
   const [fs, writable] = await Promise.all([
     statfs(place).catch(() => null),
-    access(place, constants.W_OK).then(() => true, () => false),
+    access(place, constants.W_OK).then(
+      () => true,
+      () => false,
+    ),
   ]);
   return { state, freeBytes: fs ? fs.bavail * fs.bsize : null, writable };
 }

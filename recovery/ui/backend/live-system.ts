@@ -29,6 +29,10 @@ export async function powerOff(action: PowerAction): Promise<void> {
   const [program, args] = powerCommand(action);
   const result = await execa(program, args, { reject: false, stdin: 'ignore', all: true });
   if (result.exitCode !== 0) {
-    throw new LifeboatError('UNSUPPORTED', `\`${[program, ...args].join(' ')}\` failed (${(result.all ?? '').trim() || `exit code ${String(result.exitCode)}`}); switch the computer off with its power button.`, { cause: result });
+    throw new LifeboatError(
+      'UNSUPPORTED',
+      `\`${[program, ...args].join(' ')}\` failed (${(result.all ?? '').trim() || `exit code ${String(result.exitCode)}`}); switch the computer off with its power button.`,
+      { cause: result },
+    );
   }
 }

@@ -33,7 +33,10 @@ async function isFile(target: string): Promise<boolean> {
 export async function refusal(candidate: TargetCandidate, rules: TargetRules, disks: readonly ListedDisk[]): Promise<string | null> {
   const { disk, partition } = candidate;
   const target = candidate.path;
-  if (rules.sourcePath !== undefined && (rules.sourcePath === disk.path || rules.sourcePath === target || disk.partitions.some((p) => p.path === rules.sourcePath))) {
+  if (
+    rules.sourcePath !== undefined &&
+    (rules.sourcePath === disk.path || rules.sourcePath === target || disk.partitions.some((p) => p.path === rules.sourcePath))
+  ) {
     return rules.sourcePath === target ? `${target} is the source itself.` : `${target} is on the source disk ${disk.path}.`;
   }
   // An image file standing in for a disk (tests, or a disk image a technician restores into).
@@ -42,11 +45,17 @@ export async function refusal(candidate: TargetCandidate, rules: TargetRules, di
   const { repoDir } = rules;
   // A repository folder that has gone (a stick pulled) cannot be matched by device number; the
   // mount-point rule below still can.
-  const repoExists = repoDir !== undefined && (await stat(repoDir).then(() => true, () => false));
+  const repoExists =
+    repoDir !== undefined &&
+    (await stat(repoDir).then(
+      () => true,
+      () => false,
+    ));
   const general = await targetRefusal(target, facts, repoExists && repoDir !== undefined ? { repoDir } : {});
   if (repoDir !== undefined && !file && (general === null || general.includes('mounted'))) {
     const holder = diskHoldingPath(disks, repoDir);
-    if (holder && holder.disk.path === disk.path && (!partition || holder.partitionPath === null || holder.partitionPath === partition.path)) return `${target} holds the repository ${repoDir}.`;
+    if (holder && holder.disk.path === disk.path && (!partition || holder.partitionPath === null || holder.partitionPath === partition.path))
+      return `${target} holds the repository ${repoDir}.`;
   }
   return general ?? (file ? null : deviceRefusal(disk, partition));
 }

@@ -25,9 +25,16 @@ export async function runRestore(helperOptions: HelperOptions, job: RestoreJob, 
         verify: job.verify,
         signal: io.signal,
         onProgress: io.onProgress,
-        ...(device && plan.mode === 'disk' ? { reread: () => helper.rereadPartitions(device, kernelPartitions(snapshot.description.table)).then(() => undefined) } : {}),
+        ...(device && plan.mode === 'disk'
+          ? { reread: () => helper.rereadPartitions(device, kernelPartitions(snapshot.description.table)).then(() => undefined) }
+          : {}),
       });
-      return { mode: result.mode, writtenBytes: result.writtenBytes, durationSeconds: result.durationSeconds, verifiedChunks: result.verification?.checkedChunks ?? null };
+      return {
+        mode: result.mode,
+        writtenBytes: result.writtenBytes,
+        durationSeconds: result.durationSeconds,
+        verifiedChunks: result.verification?.checkedChunks ?? null,
+      };
     } finally {
       await opened.disk.close();
     }

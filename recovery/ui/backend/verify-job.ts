@@ -20,7 +20,14 @@ export async function runVerify(helperOptions: HelperOptions, job: VerifyJob, io
           signal: io.signal,
           onProgress: io.onProgress,
         });
-        return { kind: 'against', snapshotCount: 1, checkedChunks: result.checkedChunks, problemCount: result.mismatchCount, problems: result.mismatches, durationSeconds: result.durationSeconds };
+        return {
+          kind: 'against',
+          snapshotCount: 1,
+          checkedChunks: result.checkedChunks,
+          problemCount: result.mismatchCount,
+          problems: result.mismatches,
+          durationSeconds: result.durationSeconds,
+        };
       } finally {
         await opened.disk.close();
       }

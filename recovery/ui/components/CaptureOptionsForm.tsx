@@ -33,7 +33,10 @@ export function CaptureOptionsForm({ initial, onDone }: { initial: CaptureOption
     else if (key.downArrow || key.tab) setRow(ROWS[Math.min(ROWS.length - 1, at + 1)] as Row);
     else if (key.return) onDone(options);
     else if (row === 'level' && (key.leftArrow || key.rightArrow)) {
-      const index = Math.max(0, LEVELS.findIndex((l) => l.level === options.level));
+      const index = Math.max(
+        0,
+        LEVELS.findIndex((l) => l.level === options.level),
+      );
       const next = LEVELS[Math.max(0, Math.min(LEVELS.length - 1, index + (key.rightArrow ? 1 : -1)))];
       if (next) setOptions({ ...options, level: next.level });
     } else if (row === 'verify' && (input === ' ' || key.leftArrow || key.rightArrow)) setOptions({ ...options, verifyAfter: !options.verifyAfter });
@@ -46,10 +49,18 @@ export function CaptureOptionsForm({ initial, onDone }: { initial: CaptureOption
       <Text> </Text>
       <Text inverse={row === 'note'}>{`${mark('note')} Note          (shown in the snapshot list, optional)`}</Text>
       <Box marginLeft={4}>
-        <TextField value={options.note} onChange={(note) => setOptions({ ...options, note })} placeholder="e.g. before replacing the disk" active={row === 'note'} maxLength={200} />
+        <TextField
+          value={options.note}
+          onChange={(note) => setOptions({ ...options, note })}
+          placeholder="e.g. before replacing the disk"
+          active={row === 'note'}
+          maxLength={200}
+        />
       </Box>
       <Text> </Text>
-      <Text inverse={row === 'verify'}>{`${mark('verify')} Check the image afterwards   [${options.verifyAfter ? 'x' : ' '}] ${options.verifyAfter ? 'yes: read every chunk back' : 'no'}`}</Text>
+      <Text
+        inverse={row === 'verify'}
+      >{`${mark('verify')} Check the image afterwards   [${options.verifyAfter ? 'x' : ' '}] ${options.verifyAfter ? 'yes: read every chunk back' : 'no'}`}</Text>
     </Box>
   );
 }

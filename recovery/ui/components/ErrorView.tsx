@@ -6,7 +6,10 @@ import { Line } from './Line.js';
 const DEBUG_LINES = 8;
 
 function debugLines(error: LifeboatError): string[] {
-  const stack = (error.stack ?? '').split('\n').slice(1, 1 + DEBUG_LINES).map((line) => line.trim());
+  const stack = (error.stack ?? '')
+    .split('\n')
+    .slice(1, 1 + DEBUG_LINES)
+    .map((line) => line.trim());
   const cause = error.cause as { message?: unknown } | undefined;
   const causeText = cause === undefined ? null : typeof cause?.message === 'string' ? cause.message : JSON.stringify(cause);
   return [...stack, ...(causeText ? [`cause: ${causeText}`] : [])];

@@ -69,7 +69,7 @@ export function JobScreen<T>({ title, start, planned, stopQuestion, stopConseque
           <Box flexDirection="column" borderStyle={glyphs.border} paddingX={1} marginTop={1}>
             <Text bold>{stopQuestion}</Text>
             <Text wrap="wrap">{stopConsequence}</Text>
-            <Text>y: yes, stop   n: no, keep going</Text>
+            <Text>y: yes, stop n: no, keep going</Text>
           </Box>
         ) : null}
       </Frame>
@@ -83,9 +83,7 @@ export function JobScreen<T>({ title, start, planned, stopQuestion, stopConseque
   return (
     <Frame title={title} step={end.error ? (cancelled ? 'Stopped' : 'Failed') : 'Finished'} help={help} keys="Enter: choose">
       {end.error ? <ErrorView error={end.error} debug={debug} heading={cancelled ? 'Stopped as you asked.' : 'It did not work.'} /> : renderResult(end.result)}
-      {job.warnings.length > 0 ? (
-        <Line dimColor>{`${job.warnings.length} note(s); the last: ${job.warnings[job.warnings.length - 1] ?? ''}`}</Line>
-      ) : null}
+      {job.warnings.length > 0 ? <Line dimColor>{`${job.warnings.length} note(s); the last: ${job.warnings[job.warnings.length - 1] ?? ''}`}</Line> : null}
       <Text> </Text>
       <SelectList items={actions} onSelect={(item) => onAction(item.key, end)} height={4} />
     </Frame>

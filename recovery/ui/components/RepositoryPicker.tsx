@@ -44,14 +44,34 @@ function placesOf(disks: readonly ListedDisk[]): Place[] {
     if (disk.partitions.length > 0) return disk.partitions.map((partition: ListedPartition) => ({ disk, partition }));
     const filesystem = 'filesystem' in disk ? disk.filesystem : null;
     if (!filesystem && disk.mountpoints.length === 0) return [];
-    const whole: ListedPartition = { name: disk.name, path: disk.path, major: disk.major, minor: disk.minor, number: 0, startBytes: 0, sizeBytes: disk.sizeBytes, type: null, uuid: null, label: null, readOnly: disk.readOnly, mountpoints: disk.mountpoints, holders: disk.holders, filesystem };
+    const whole: ListedPartition = {
+      name: disk.name,
+      path: disk.path,
+      major: disk.major,
+      minor: disk.minor,
+      number: 0,
+      startBytes: 0,
+      sizeBytes: disk.sizeBytes,
+      type: null,
+      uuid: null,
+      label: null,
+      readOnly: disk.readOnly,
+      mountpoints: disk.mountpoints,
+      holders: disk.holders,
+      filesystem,
+    };
     return [{ disk, partition: whole }];
   });
 }
 
 function describe(partition: ListedPartition): string {
   const fs = partition.filesystem;
-  const words = [partition.name, filesystemWord(fs), fs?.label ? `"${fs.label}"` : '', fs?.freeBytes != null ? `${formatBytes(fs.freeBytes)} free` : formatBytes(partition.sizeBytes)];
+  const words = [
+    partition.name,
+    filesystemWord(fs),
+    fs?.label ? `"${fs.label}"` : '',
+    fs?.freeBytes != null ? `${formatBytes(fs.freeBytes)} free` : formatBytes(partition.sizeBytes),
+  ];
   return words.filter(Boolean).join(', ');
 }
 
@@ -81,7 +101,10 @@ export function RepositoryPicker({ purpose, sourceDiskPath, title, step, onChose
     if (sub.kind !== 'where') return;
     let live = true;
     setFound(null);
-    void backend.findRepositories(mountpoints).then((repos) => live && setFound(repos), () => live && setFound([]));
+    void backend.findRepositories(mountpoints).then(
+      (repos) => live && setFound(repos),
+      () => live && setFound([]),
+    );
     return () => {
       live = false;
     };
@@ -122,7 +145,11 @@ export function RepositoryPicker({ purpose, sourceDiskPath, title, step, onChose
     }
   };
 
-  const status = problem ? <Text color="red" wrap="wrap">{problem}</Text> : undefined;
+  const status = problem ? (
+    <Text color="red" wrap="wrap">
+      {problem}
+    </Text>
+  ) : undefined;
 
   if (sub.kind === 'busy') {
     return (
@@ -140,9 +167,19 @@ export function RepositoryPicker({ purpose, sourceDiskPath, title, step, onChose
     };
     return (
       <Frame title={title} step={step} help={HELP_WHERE} keys="Enter: use this folder  Tab: complete  Ctrl-U: clear  Esc: back" onBack={back} status={status}>
-        <Text>{purpose === 'capture' ? 'Folder for the image (an existing repository gets a new snapshot; otherwise it must be new or empty):' : 'Folder that holds the Lifeboat repository:'}</Text>
+        <Text>
+          {purpose === 'capture'
+            ? 'Folder for the image (an existing repository gets a new snapshot; otherwise it must be new or empty):'
+            : 'Folder that holds the Lifeboat repository:'}
+        </Text>
         <Text> </Text>
-        <TextField value={sub.text} placeholder="/mnt/usb/images" onChange={(text) => setSub({ ...sub, text })} onSubmit={(text) => void use(text, sub.mounted)} complete={completePath} />
+        <TextField
+          value={sub.text}
+          placeholder="/mnt/usb/images"
+          onChange={(text) => setSub({ ...sub, text })}
+          onSubmit={(text) => void use(text, sub.mounted)}
+          complete={completePath}
+        />
         {sub.mounted ? <Text dimColor>{`${sub.mounted.device} is mounted at ${sub.mounted.mountpoint} until you leave this task.`}</Text> : null}
       </Frame>
     );
@@ -150,7 +187,10 @@ export function RepositoryPicker({ purpose, sourceDiskPath, title, step, onChose
 
   if (sub.kind === 'found') {
     const items: ListItem[] = [
-      ...sub.repos.map((repo) => ({ key: `repo:${repo.dir}`, label: `Repository ${repo.dir}  (${repo.snapshotCount} snapshot${repo.snapshotCount === 1 ? '' : 's'})` })),
+      ...sub.repos.map((repo) => ({
+        key: `repo:${repo.dir}`,
+        label: `Repository ${repo.dir}  (${repo.snapshotCount} snapshot${repo.snapshotCount === 1 ? '' : 's'})`,
+      })),
       { key: 'type', label: purpose === 'capture' ? 'A new repository in another folder...' : 'Type a folder path...' },
     ];
     const back = () => {
@@ -165,7 +205,8 @@ export function RepositoryPicker({ purpose, sourceDiskPath, title, step, onChose
           items={items}
           height={12}
           onSelect={(item) => {
-            if (item.key === 'type') setSub({ kind: 'folder', mounted: sub.mounted, text: purpose === 'capture' ? path.join(sub.base, 'lifeboat') : `${sub.base}/` });
+            if (item.key === 'type')
+              setSub({ kind: 'folder', mounted: sub.mounted, text: purpose === 'capture' ? path.join(sub.base, 'lifeboat') : `${sub.base}/` });
             else void use(item.key.slice(5), sub.mounted);
           }}
         />
@@ -180,17 +221,36 @@ export function RepositoryPicker({ purpose, sourceDiskPath, title, step, onChose
       hint: purpose === 'capture' ? 'Adds a new snapshot to it: only chunks that changed are stored.' : 'Use the snapshots in this repository.',
     })),
     ...places.flatMap(({ partition }) =>
-      partition.mountpoints.filter((m) => m.startsWith('/')).map((mountpoint) => ({ key: `mp:${mountpoint}`, label: `Folder on ${mountpoint}  (${describe(partition)})`, hint: 'A filesystem that is already mounted: choose or type the folder next.' })),
+      partition.mountpoints
+        .filter((m) => m.startsWith('/'))
+        .map((mountpoint) => ({
+          key: `mp:${mountpoint}`,
+          label: `Folder on ${mountpoint}  (${describe(partition)})`,
+          hint: 'A filesystem that is already mounted: choose or type the folder next.',
+        })),
     ),
     { key: 'type', label: 'Type a folder path...', hint: 'Any folder: an existing repository, or a new or empty folder.' },
     ...places
-      .filter(({ partition }) => partition.mountpoints.length === 0 && partition.holders.length === 0 && !partition.readOnly && canHoldImages(partition.filesystem?.type))
-      .map(({ partition }) => ({ key: `mount:${partition.path}`, label: `Mount ${describe(partition)}`, hint: 'Lifeboat mounts it read-write now and unmounts it when you leave this task.' })),
+      .filter(
+        ({ partition }) =>
+          partition.mountpoints.length === 0 && partition.holders.length === 0 && !partition.readOnly && canHoldImages(partition.filesystem?.type),
+      )
+      .map(({ partition }) => ({
+        key: `mount:${partition.path}`,
+        label: `Mount ${describe(partition)}`,
+        hint: 'Lifeboat mounts it read-write now and unmounts it when you leave this task.',
+      })),
   ];
   return (
     <Frame title={title} step={step} help={HELP_WHERE} keys="Enter: choose  Esc: back" onBack={onBack} status={status}>
       <Text>{purpose === 'capture' ? 'Where should the image go?' : 'Where is the image?'}</Text>
-      <Text dimColor>{found === null ? 'Looking for repositories on mounted filesystems...' : disks.state.status === 'ready' && disks.state.reading ? 'Reading the disks...' : ' '}</Text>
+      <Text dimColor>
+        {found === null
+          ? 'Looking for repositories on mounted filesystems...'
+          : disks.state.status === 'ready' && disks.state.reading
+            ? 'Reading the disks...'
+            : ' '}
+      </Text>
       <Box flexDirection="column">
         <SelectList
           items={items}
@@ -198,7 +258,12 @@ export function RepositoryPicker({ purpose, sourceDiskPath, title, step, onChose
           onSelect={(item) => {
             if (item.key === 'type') setSub({ kind: 'folder', mounted: null, text: '' });
             else if (item.key.startsWith('repo:')) void use(item.key.slice(5), null);
-            else if (item.key.startsWith('mp:')) setSub({ kind: 'folder', mounted: null, text: purpose === 'capture' ? path.join(item.key.slice(3), 'lifeboat') : `${item.key.slice(3).replace(/\/$/, '')}/` });
+            else if (item.key.startsWith('mp:'))
+              setSub({
+                kind: 'folder',
+                mounted: null,
+                text: purpose === 'capture' ? path.join(item.key.slice(3), 'lifeboat') : `${item.key.slice(3).replace(/\/$/, '')}/`,
+              });
             else {
               const place = places.find(({ partition }) => `mount:${partition.path}` === item.key);
               if (place) void mount(place);

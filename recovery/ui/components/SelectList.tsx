@@ -34,7 +34,13 @@ export function SelectList({ items, onSelect, onHighlight, height = 10, initialK
   // Until a key is pressed it rests on the first choosable item, wherever that ends up.
   const [highlightKey, setHighlightKey] = useState<string | null>(initialKey ?? null);
   const found = items.findIndex((item) => item.key === highlightKey);
-  const current = found >= 0 ? found : Math.max(0, items.findIndex((item) => !item.disabled));
+  const current =
+    found >= 0
+      ? found
+      : Math.max(
+          0,
+          items.findIndex((item) => !item.disabled),
+        );
   const highlighted = items[current];
   // Keys can arrive faster than renders (a paste, a remote terminal): each key starts from the
   // highlight the previous key left, kept in a ref, not from the one this render saw.
@@ -44,7 +50,10 @@ export function SelectList({ items, onSelect, onHighlight, height = 10, initialK
   keyRef.current = highlighted?.key ?? null;
   const move = (to: (index: number, last: number) => number) => {
     const list = itemsRef.current;
-    const at = Math.max(0, list.findIndex((item) => item.key === keyRef.current));
+    const at = Math.max(
+      0,
+      list.findIndex((item) => item.key === keyRef.current),
+    );
     const next = list[Math.max(0, Math.min(list.length - 1, to(at, list.length - 1)))]?.key ?? keyRef.current;
     keyRef.current = next;
     setHighlightKey(next);

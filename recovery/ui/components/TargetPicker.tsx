@@ -57,10 +57,14 @@ export function TargetPicker({ kind, rules, fit, onChoose, height = 12 }: Target
   const choosable = items.filter((item) => !item.disabled).length;
   return (
     <Box flexDirection="column">
-      <SelectList items={items} height={height} onSelect={(item) => {
-        const chosen = candidates.find((c) => c.path === item.key);
-        if (chosen) onChoose(chosen);
-      }} />
+      <SelectList
+        items={items}
+        height={height}
+        onSelect={(item) => {
+          const chosen = candidates.find((c) => c.path === item.key);
+          if (chosen) onChoose(chosen);
+        }}
+      />
       {choosable === 0 ? <Text color="yellow">No disk here can be written safely. Connect a target disk, then press r to look again.</Text> : null}
     </Box>
   );

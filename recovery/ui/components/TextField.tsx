@@ -38,7 +38,11 @@ export function TextField({ value, onChange, onSubmit, complete, placeholder, ac
     else if (key.backspace || key.delete) change(now.slice(0, -1));
     else if (key.ctrl && input === 'u') change('');
     else if (key.tab) {
-      if (complete) void complete(now).then((done) => done !== latest.current && change(done), () => undefined);
+      if (complete)
+        void complete(now).then(
+          (done) => done !== latest.current && change(done),
+          () => undefined,
+        );
     } else if (!key.ctrl && !key.meta && !key.escape && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow) {
       const text = typed(input).replaceAll('?', '');
       if (text) change((now + text).slice(0, maxLength));

@@ -38,7 +38,12 @@ export function TypedConfirm({ name, devicePath, what, onConfirmed }: TypedConfi
         }}
         onSubmit={(value) => {
           if (confirmationMatches(value, name, devicePath)) onConfirmed();
-          else setWrong(value.trim() === '' ? `Nothing typed. Type ${name} to go ahead, or press Esc.` : `"${value.trim()}" is not ${name}. Nothing was written; type ${name} to go ahead, or press Esc.`);
+          else
+            setWrong(
+              value.trim() === ''
+                ? `Nothing typed. Type ${name} to go ahead, or press Esc.`
+                : `"${value.trim()}" is not ${name}. Nothing was written; type ${name} to go ahead, or press Esc.`,
+            );
         }}
       />
       {wrong ? <Text color="yellow">{wrong}</Text> : null}

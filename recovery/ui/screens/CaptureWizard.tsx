@@ -71,7 +71,7 @@ export function CaptureResult({ outcome, repoDir }: { outcome: CaptureOutcome; r
       <Text>{`Chunks       ${outcome.newChunks} new, ${outcome.reusedChunks} already stored`}</Text>
       <Text>{`Time         ${formatDuration(outcome.durationSeconds)}`}</Text>
       {check === null ? (
-        <Text>Check        not done (choose Verify an image to check it later)</Text>
+        <Text>Check not done (choose Verify an image to check it later)</Text>
       ) : check.problemCount === 0 ? (
         <Text color="green">{`Check        all ${check.checkedChunks} chunks read back and intact`}</Text>
       ) : (
@@ -141,8 +141,17 @@ export function CaptureWizard() {
 
   if (step.name === 'options') {
     return (
-      <Frame title={TITLE} step="Step 3 of 5: Options" help={HELP} keys="Up/Down: move  Left/Right/Space: change  Enter: continue  Esc: back" onBack={back({ name: 'where', source: step.source })}>
-        <CaptureOptionsForm initial={{ level: 3, note: '', verifyAfter: true }} onDone={(options) => setStep({ name: 'summary', source: step.source, where: step.where, options })} />
+      <Frame
+        title={TITLE}
+        step="Step 3 of 5: Options"
+        help={HELP}
+        keys="Up/Down: move  Left/Right/Space: change  Enter: continue  Esc: back"
+        onBack={back({ name: 'where', source: step.source })}
+      >
+        <CaptureOptionsForm
+          initial={{ level: 3, note: '', verifyAfter: true }}
+          onDone={(options) => setStep({ name: 'summary', source: step.source, where: step.where, options })}
+        />
       </Frame>
     );
   }
@@ -160,7 +169,11 @@ export function CaptureWizard() {
         <Line>{`             ${existing ? `existing repository with ${existing.snapshots.length} snapshot(s): a new snapshot is added` : 'a new repository'}${where.freeBytes !== null ? `, ${formatBytes(where.freeBytes)} free` : ''}`}</Line>
         <Text>{`Used data    ${estimate === null ? 'worked out when the capture starts' : `about ${formatBytes(estimate)} to read`}`}</Text>
         <Line>{`Options      zstd level ${options.level}, ${options.verifyAfter ? 'checked afterwards' : 'not checked afterwards'}${options.note ? `, note "${options.note}"` : ''}`}</Line>
-        {tight ? <Text color="yellow" wrap="wrap">The used data is larger than the free space; it may still fit once compressed.</Text> : null}
+        {tight ? (
+          <Text color="yellow" wrap="wrap">
+            The used data is larger than the free space; it may still fit once compressed.
+          </Text>
+        ) : null}
         <Text> </Text>
         <SelectList
           items={[
@@ -198,12 +211,20 @@ export function CaptureWizard() {
         <Box flexDirection="column">
           <CaptureResult outcome={outcome} repoDir={where.repoDir} />
           {leaving ? <Text>{where.mounted ? `Unmounting ${where.mounted.device}...` : 'Reading the disks...'}</Text> : null}
-          {problem ? <Text color="red" wrap="wrap">{problem}</Text> : null}
+          {problem ? (
+            <Text color="red" wrap="wrap">
+              {problem}
+            </Text>
+          ) : null}
         </Box>
       )}
       resultActions={(end) => [
         ...(end.error ? [{ key: 'again', label: 'Back to the summary, to try again' }] : []),
-        { key: 'home', label: where.mounted ? `Unmount ${where.mounted.device} and go back to the main menu` : 'Back to the main menu', ...(problem ? { hint: problem } : {}) },
+        {
+          key: 'home',
+          label: where.mounted ? `Unmount ${where.mounted.device} and go back to the main menu` : 'Back to the main menu',
+          ...(problem ? { hint: problem } : {}),
+        },
       ]}
       onAction={(key) => (key === 'again' ? setStep({ name: 'summary', source, where, options }) : leave([where.mounted]))}
     />

@@ -41,7 +41,17 @@ function sourceEnd(source: ListedDisk): number {
   return Math.max(0, ...source.partitions.map((p) => p.startBytes + p.sizeBytes));
 }
 
-function ClonePlanStep({ source, target, onBack, onGo }: { source: ListedDisk; target: TargetCandidate; onBack: () => void; onGo: (preview: ClonePreview, verify: boolean) => void }) {
+function ClonePlanStep({
+  source,
+  target,
+  onBack,
+  onGo,
+}: {
+  source: ListedDisk;
+  target: TargetCandidate;
+  onBack: () => void;
+  onGo: (preview: ClonePreview, verify: boolean) => void;
+}) {
   const { backend, debug } = useAppServices();
   const [preview, setPreview] = useState<ClonePreview | LifeboatError | null>(null);
   useEffect(() => {
@@ -63,9 +73,18 @@ function ClonePlanStep({ source, target, onBack, onGo }: { source: ListedDisk; t
           <PlanView
             disk={target.disk}
             partition={null}
-            after={preview.extents.filter((e) => e.number !== null).map((e) => ({ number: e.number, sizeBytes: e.sizeBytes, what: e.fsType ? `${e.fsType}${e.fsLabel ? ` "${e.fsLabel}"` : ''}` : 'no filesystem' }))}
+            after={preview.extents
+              .filter((e) => e.number !== null)
+              .map((e) => ({
+                number: e.number,
+                sizeBytes: e.sizeBytes,
+                what: e.fsType ? `${e.fsType}${e.fsLabel ? ` "${e.fsLabel}"` : ''}` : 'no filesystem',
+              }))}
             afterTitle={`After (a copy of ${source.name})`}
-            lines={[`Copies ${formatBytes(preview.usedBytes)} of used data from ${source.path}; the partition table is written last.`, ...preview.warnings.slice(0, 2)]}
+            lines={[
+              `Copies ${formatBytes(preview.usedBytes)} of used data from ${source.path}; the partition table is written last.`,
+              ...preview.warnings.slice(0, 2),
+            ]}
           />
           <Text> </Text>
           <SelectList
@@ -110,7 +129,13 @@ export function CloneWizard() {
   const { source } = step;
   if (step.name === 'target') {
     return (
-      <Frame title={TITLE} step="Step 2 of 5: The disk to overwrite" help={HELP} keys="Enter: choose  r: look again  Esc: back" onBack={() => setStep({ name: 'source' })}>
+      <Frame
+        title={TITLE}
+        step="Step 2 of 5: The disk to overwrite"
+        help={HELP}
+        keys="Enter: choose  r: look again  Esc: back"
+        onBack={() => setStep({ name: 'source' })}
+      >
         <Line>{`Copy ${diskLine(source)}`}</Line>
         <Text>onto which disk? (it is overwritten completely)</Text>
         <Text> </Text>
@@ -132,14 +157,26 @@ export function CloneWizard() {
   }
   const { target } = step;
   if (step.name === 'plan') {
-    return <ClonePlanStep source={source} target={target} onBack={() => setStep({ name: 'target', source })} onGo={(preview, verify) => setStep({ name: 'confirm', source, target, preview, verify })} />;
+    return (
+      <ClonePlanStep
+        source={source}
+        target={target}
+        onBack={() => setStep({ name: 'target', source })}
+        onGo={(preview, verify) => setStep({ name: 'confirm', source, target, preview, verify })}
+      />
+    );
   }
   const { preview, verify } = step;
   if (step.name === 'confirm') {
     const who = [diskModel(target.disk), target.disk.serial ? `serial ${target.disk.serial}` : null].filter(Boolean).join(', ');
     return (
       <Frame title={TITLE} step="Step 4 of 5: Confirm" help={HELP} keys="Enter: confirm  Esc: back" onBack={() => setStep({ name: 'plan', source, target })}>
-        <TypedConfirm name={target.disk.name} devicePath={target.path} what={`This overwrites ${target.path} (${who}, ${formatBytes(target.disk.sizeBytes)}) with a copy of ${source.path}. Everything on it now is lost.`} onConfirmed={() => setStep({ name: 'run', source, target, preview, verify })} />
+        <TypedConfirm
+          name={target.disk.name}
+          devicePath={target.path}
+          what={`This overwrites ${target.path} (${who}, ${formatBytes(target.disk.sizeBytes)}) with a copy of ${source.path}. Everything on it now is lost.`}
+          onConfirmed={() => setStep({ name: 'run', source, target, preview, verify })}
+        />
       </Frame>
     );
   }
@@ -155,10 +192,17 @@ export function CloneWizard() {
         <Box flexDirection="column">
           <Text bold color="green">{`Cloned ${source.path} onto ${target.path}.`}</Text>
           <Text>{`Copied       ${formatBytes(outcome.copiedBytes)} in ${formatDuration(outcome.durationSeconds)}`}</Text>
-          {outcome.verifiedChunks === null ? <Text>Check        not done</Text> : <Text color="green">{`Check        read back ${outcome.verifiedChunks} chunks and the partition table: identical`}</Text>}
+          {outcome.verifiedChunks === null ? (
+            <Text>Check not done</Text>
+          ) : (
+            <Text color="green">{`Check        read back ${outcome.verifiedChunks} chunks and the partition table: identical`}</Text>
+          )}
         </Box>
       )}
-      resultActions={(end) => [...(end.error ? [{ key: 'again', label: 'Back to the plan, to try again' }] : []), { key: 'home', label: 'Back to the main menu' }]}
+      resultActions={(end) => [
+        ...(end.error ? [{ key: 'again', label: 'Back to the plan, to try again' }] : []),
+        { key: 'home', label: 'Back to the main menu' },
+      ]}
       onAction={(key) => (key === 'again' ? setStep({ name: 'plan', source, target }) : leave([]))}
     />
   );

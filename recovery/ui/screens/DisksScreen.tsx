@@ -56,7 +56,13 @@ export function DiskDetail({ disk, onBack }: { disk: ListedDisk; onBack: () => v
   const inspected = 'inspectProblem' in disk ? disk : null;
   const whole = inspected?.filesystem ?? null;
   const flags = diskFlagWords(disk);
-  const notes = [...(inspected?.inspectProblem ? [inspected.inspectProblem.message] : []), ...(inspected?.partitionTableWarnings ?? []), ...partitions.flatMap((p) => ('filesystemProblem' in p && p.filesystemProblem ? [`${p.name}: ${(p.filesystemProblem as { message: string }).message}`] : []))];
+  const notes = [
+    ...(inspected?.inspectProblem ? [inspected.inspectProblem.message] : []),
+    ...(inspected?.partitionTableWarnings ?? []),
+    ...partitions.flatMap((p) =>
+      'filesystemProblem' in p && p.filesystemProblem ? [`${p.name}: ${(p.filesystemProblem as { message: string }).message}`] : [],
+    ),
+  ];
   return (
     <Frame title={TITLE} step={disk.path} help={HELP} keys="Up/Down: scroll  Esc: back" onBack={onBack}>
       <Line bold>{`${disk.path}  ${diskModel(disk)}`}</Line>
@@ -66,16 +72,22 @@ export function DiskDetail({ disk, onBack }: { disk: ListedDisk; onBack: () => v
       <Line>{`Partition table ${tableWord(disk)}${flags ? `; flags: ${flags}` : ''}`}</Line>
       <Text> </Text>
       {partitions.length === 0 ? (
-        <Text>{whole ? `No partition table; the whole disk holds ${filesystemWord(whole)}${whole.label ? ` "${whole.label}"` : ''}${whole.freeBytes != null ? `, ${formatBytes(whole.freeBytes)} free` : ''}.` : 'No partitions.'}</Text>
+        <Text>
+          {whole
+            ? `No partition table; the whole disk holds ${filesystemWord(whole)}${whole.label ? ` "${whole.label}"` : ''}${whole.freeBytes != null ? `, ${formatBytes(whole.freeBytes)} free` : ''}.`
+            : 'No partitions.'}
+        </Text>
       ) : (
         <Box flexDirection="column">
-          <Text bold>{`${cell('PARTITION', 11)}${cell('SIZE', 10)}${cell('FS / TYPE', 11)}${cell('LABEL', 11)}${cell('USED', 10)}${cell('FREE', 10)}FLAGS, MOUNTS`}</Text>
+          <Text
+            bold
+          >{`${cell('PARTITION', 11)}${cell('SIZE', 10)}${cell('FS / TYPE', 11)}${cell('LABEL', 11)}${cell('USED', 10)}${cell('FREE', 10)}FLAGS, MOUNTS`}</Text>
           {partitions.slice(top, top + ROWS).map((p) => (
-            <Line key={p.path}>
-              {partitionRow(p)}
-            </Line>
+            <Line key={p.path}>{partitionRow(p)}</Line>
           ))}
-          {partitions.length > ROWS ? <Text dimColor>{`(${top + 1}-${Math.min(partitions.length, top + ROWS)} of ${partitions.length}; Up/Down scroll)`}</Text> : null}
+          {partitions.length > ROWS ? (
+            <Text dimColor>{`(${top + 1}-${Math.min(partitions.length, top + ROWS)} of ${partitions.length}; Up/Down scroll)`}</Text>
+          ) : null}
         </Box>
       )}
       {notes.slice(0, 3).map((note, i) => (
@@ -97,14 +109,29 @@ export function DisksScreen() {
   const disk = list.find((d) => d.path === shown);
   if (disk) return <DiskDetail disk={disk} onBack={() => setShown(null)} />;
   return (
-    <Frame title={TITLE} help={HELP} keys="Enter: details  r: read again  Esc: back" onBack={goHome} status={disks.state.status === 'ready' && disks.state.reading ? <Text dimColor>Reading partition tables and filesystems...</Text> : undefined}>
+    <Frame
+      title={TITLE}
+      help={HELP}
+      keys="Enter: details  r: read again  Esc: back"
+      onBack={goHome}
+      status={disks.state.status === 'ready' && disks.state.reading ? <Text dimColor>Reading partition tables and filesystems...</Text> : undefined}
+    >
       {disks.state.status === 'loading' ? <Text>Looking for disks...</Text> : null}
       {disks.state.status === 'failed' ? <Text color="red" wrap="wrap">{`${disks.state.error.message} [${disks.state.error.code}]`}</Text> : null}
       {disks.state.status === 'ready' ? (
         list.length === 0 ? (
           <Text>No disks found.</Text>
         ) : (
-          <SelectList items={list.map((d) => ({ key: d.path, label: diskLine(d), hint: d.partitions.length > 0 ? `${d.partitions.length} partition(s)` : 'no partitions' }))} height={15} onSelect={(item) => setShown(item.key)} initialKey={shown ?? undefined} />
+          <SelectList
+            items={list.map((d) => ({
+              key: d.path,
+              label: diskLine(d),
+              hint: d.partitions.length > 0 ? `${d.partitions.length} partition(s)` : 'no partitions',
+            }))}
+            height={15}
+            onSelect={(item) => setShown(item.key)}
+            initialKey={shown ?? undefined}
+          />
         )
       ) : null}
     </Frame>

@@ -55,7 +55,12 @@ export function HomeScreen({ open }: { open: (route: Route) => void }) {
   ];
   const count = disks.state.status === 'ready' ? disks.state.disks.length : null;
   return (
-    <Frame title="Disk imaging and recovery" help={HELP} keys="Enter: open  q: quit" status={disks.state.status === 'failed' ? <Text color="red" wrap="wrap">{`${disks.state.error.message} [${disks.state.error.code}]`}</Text> : undefined}>
+    <Frame
+      title="Disk imaging and recovery"
+      help={HELP}
+      keys="Enter: open  q: quit"
+      status={disks.state.status === 'failed' ? <Text color="red" wrap="wrap">{`${disks.state.error.message} [${disks.state.error.code}]`}</Text> : undefined}
+    >
       <Text>What do you want to do?</Text>
       <Text> </Text>
       <SelectList
@@ -69,7 +74,13 @@ export function HomeScreen({ open }: { open: (route: Route) => void }) {
         }}
       />
       <Text> </Text>
-      <Text dimColor>{count === null ? (disks.state.status === 'loading' ? 'Looking for disks...' : ' ') : `${count} disk(s) found${disks.state.status === 'ready' && disks.state.reading ? '; reading their filesystems...' : '.'}`}</Text>
+      <Text dimColor>
+        {count === null
+          ? disks.state.status === 'loading'
+            ? 'Looking for disks...'
+            : ' '
+          : `${count} disk(s) found${disks.state.status === 'ready' && disks.state.reading ? '; reading their filesystems...' : '.'}`}
+      </Text>
     </Frame>
   );
 }

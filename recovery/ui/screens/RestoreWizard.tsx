@@ -61,7 +61,9 @@ function planLines(snapshot: Snapshot, plan: RestorePlan): string[] {
   const scheme = snapshot.description.table.scheme.toUpperCase();
   return [
     `Writes ${formatBytes(plan.usedBytes)} of used data, each chunk checked against its hash first.`,
-    plan.mode === 'disk' ? `The old partition table is cleared first; the ${scheme} table is written last.` : 'Only this partition is written; the rest of the disk is not touched.',
+    plan.mode === 'disk'
+      ? `The old partition table is cleared first; the ${scheme} table is written last.`
+      : 'Only this partition is written; the rest of the disk is not touched.',
     ...plan.notes,
   ];
 }
@@ -72,7 +74,15 @@ export function RestoreWizard() {
   const { leaving, problem, leave } = useLeave();
 
   if (step.name === 'where') {
-    return <RepositoryPicker purpose="read" title={TITLE} step="Step 1 of 6: Where the image is" onBack={goHome} onChosen={(where) => setStep({ name: 'snapshot', where })} />;
+    return (
+      <RepositoryPicker
+        purpose="read"
+        title={TITLE}
+        step="Step 1 of 6: Where the image is"
+        onBack={goHome}
+        onChosen={(where) => setStep({ name: 'snapshot', where })}
+      />
+    );
   }
   const { where } = step;
   const toWhere = () => {
@@ -84,7 +94,14 @@ export function RestoreWizard() {
     const snapshots = [...(where.existing?.snapshots ?? [])].reverse();
     const damaged = where.existing?.damaged.length ?? 0;
     return (
-      <Frame title={TITLE} step="Step 2 of 6: Which snapshot" help={HELP} keys="Enter: choose  Esc: back" onBack={toWhere} status={damaged > 0 ? <Text color="yellow">{`${damaged} damaged snapshot file(s) are not listed; Verify an image tells more.`}</Text> : undefined}>
+      <Frame
+        title={TITLE}
+        step="Step 2 of 6: Which snapshot"
+        help={HELP}
+        keys="Enter: choose  Esc: back"
+        onBack={toWhere}
+        status={damaged > 0 ? <Text color="yellow">{`${damaged} damaged snapshot file(s) are not listed; Verify an image tells more.`}</Text> : undefined}
+      >
         <Line>{`Snapshots in ${where.repoDir}, newest first:`}</Line>
         <Text> </Text>
         <SelectList
@@ -103,7 +120,13 @@ export function RestoreWizard() {
   const partitionScope = snapshot.description.scope === 'partition';
   if (step.name === 'target') {
     return (
-      <Frame title={TITLE} step="Step 3 of 6: Which disk to overwrite" help={HELP} keys="Enter: choose  r: look again  Esc: back" onBack={() => setStep({ name: 'snapshot', where })}>
+      <Frame
+        title={TITLE}
+        step="Step 3 of 6: Which disk to overwrite"
+        help={HELP}
+        keys="Enter: choose  r: look again  Esc: back"
+        onBack={() => setStep({ name: 'snapshot', where })}
+      >
         <Line>{`Restore ${snapshotLine(snapshot)}`}</Line>
         <Text>{partitionScope ? 'onto which partition? (it is overwritten completely)' : 'onto which disk? (it is overwritten completely)'}</Text>
         <Text> </Text>
@@ -129,7 +152,13 @@ export function RestoreWizard() {
   if (step.name === 'plan') {
     return (
       <Frame title={TITLE} step="Step 4 of 6: The plan" help={HELP} keys="Enter: choose  Esc: back" onBack={() => setStep({ name: 'target', where, snapshot })}>
-        <PlanView disk={target.disk} partition={target.partition as ListedPartition | null} after={snapshotRows(snapshot)} afterTitle={`After (${partitionScope ? 'partition' : snapshot.description.table.scheme.toUpperCase()} from the snapshot)`} lines={planLines(snapshot, plan)} />
+        <PlanView
+          disk={target.disk}
+          partition={target.partition as ListedPartition | null}
+          after={snapshotRows(snapshot)}
+          afterTitle={`After (${partitionScope ? 'partition' : snapshot.description.table.scheme.toUpperCase()} from the snapshot)`}
+          lines={planLines(snapshot, plan)}
+        />
         <Text> </Text>
         <SelectList
           items={[
@@ -138,7 +167,11 @@ export function RestoreWizard() {
             { key: 'back', label: 'Back: choose another disk' },
           ]}
           height={3}
-          onSelect={(item) => (item.key === 'back' ? setStep({ name: 'target', where, snapshot }) : setStep({ name: 'confirm', where, snapshot, target, plan, verify: item.key === 'verify' }))}
+          onSelect={(item) =>
+            item.key === 'back'
+              ? setStep({ name: 'target', where, snapshot })
+              : setStep({ name: 'confirm', where, snapshot, target, plan, verify: item.key === 'verify' })
+          }
         />
       </Frame>
     );
@@ -148,7 +181,13 @@ export function RestoreWizard() {
   if (step.name === 'confirm') {
     const who = [diskModel(target.disk), target.disk.serial ? `serial ${target.disk.serial}` : null].filter(Boolean).join(', ');
     return (
-      <Frame title={TITLE} step="Step 5 of 6: Confirm" help={HELP} keys="Enter: confirm  Esc: back" onBack={() => setStep({ name: 'plan', where, snapshot, target, plan })}>
+      <Frame
+        title={TITLE}
+        step="Step 5 of 6: Confirm"
+        help={HELP}
+        keys="Enter: confirm  Esc: back"
+        onBack={() => setStep({ name: 'plan', where, snapshot, target, plan })}
+      >
         <TypedConfirm
           name={targetName}
           devicePath={target.path}
@@ -171,11 +210,21 @@ export function RestoreWizard() {
         <Box flexDirection="column">
           <Text bold color="green">{`Restored snapshot ${snapshot.id} onto ${target.path}.`}</Text>
           <Text>{`Written      ${formatBytes(outcome.writtenBytes)} in ${formatDuration(outcome.durationSeconds)}`}</Text>
-          {outcome.verifiedChunks === null ? <Text>Check        not done</Text> : <Text color="green">{`Check        read back ${outcome.verifiedChunks} chunks and the partition table: identical`}</Text>}
+          {outcome.verifiedChunks === null ? (
+            <Text>Check not done</Text>
+          ) : (
+            <Text color="green">{`Check        read back ${outcome.verifiedChunks} chunks and the partition table: identical`}</Text>
+          )}
           <Text> </Text>
-          <Text wrap="wrap">{live ? 'Remove the Lifeboat medium, then reboot to start the restored system.' : 'Restart the computer from the restored disk to use it.'}</Text>
+          <Text wrap="wrap">
+            {live ? 'Remove the Lifeboat medium, then reboot to start the restored system.' : 'Restart the computer from the restored disk to use it.'}
+          </Text>
           {leaving ? <Text>Finishing...</Text> : null}
-          {problem ? <Text color="red" wrap="wrap">{problem}</Text> : null}
+          {problem ? (
+            <Text color="red" wrap="wrap">
+              {problem}
+            </Text>
+          ) : null}
         </Box>
       )}
       resultActions={(end) => [

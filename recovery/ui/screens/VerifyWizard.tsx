@@ -49,12 +49,16 @@ function VerifyResult({ outcome, job }: { outcome: VerifyOutcome; job: VerifyJob
   return (
     <Box flexDirection="column">
       <Text bold color="red" wrap="wrap">
-        {outcome.kind === 'against' ? `${job.againstPath ?? ''} differs from the snapshot in ${outcome.problemCount} place(s):` : `${outcome.problemCount} problem(s) in ${job.repoDir}:`}
+        {outcome.kind === 'against'
+          ? `${job.againstPath ?? ''} differs from the snapshot in ${outcome.problemCount} place(s):`
+          : `${outcome.problemCount} problem(s) in ${job.repoDir}:`}
       </Text>
       {outcome.problems.slice(0, 4).map((problem, i) => (
         <Line key={i}>{`- ${problem}`}</Line>
       ))}
-      {outcome.problems.length > 4 ? <Text dimColor>{`... and ${outcome.problemCount - 4} more (lifeboat verify --repo ${job.repoDir} lists them all)`}</Text> : null}
+      {outcome.problems.length > 4 ? (
+        <Text dimColor>{`... and ${outcome.problemCount - 4} more (lifeboat verify --repo ${job.repoDir} lists them all)`}</Text>
+      ) : null}
     </Box>
   );
 }
@@ -65,7 +69,15 @@ export function VerifyWizard() {
   const { leave } = useLeave();
 
   if (step.name === 'where') {
-    return <RepositoryPicker purpose="read" title={TITLE} step="Step 1 of 3: Where the image is" onBack={goHome} onChosen={(where) => setStep({ name: 'what', where })} />;
+    return (
+      <RepositoryPicker
+        purpose="read"
+        title={TITLE}
+        step="Step 1 of 3: Where the image is"
+        onBack={goHome}
+        onChosen={(where) => setStep({ name: 'what', where })}
+      />
+    );
   }
   const { where } = step;
   const snapshots = [...(where.existing?.snapshots ?? [])].reverse();
@@ -86,7 +98,11 @@ export function VerifyWizard() {
             { key: 'against', label: 'Compare a disk with a snapshot...', hint: 'Reads a disk (after a restore, say) and compares it with a snapshot.' },
           ]}
           height={3}
-          onSelect={(item) => (item.key === 'all' ? setStep({ name: 'run', where, job: { repoDir: where.repoDir, snapshotId: null } }) : setStep({ name: 'snapshot', where, what: item.key as What }))}
+          onSelect={(item) =>
+            item.key === 'all'
+              ? setStep({ name: 'run', where, job: { repoDir: where.repoDir, snapshotId: null } })
+              : setStep({ name: 'snapshot', where, what: item.key as What })
+          }
         />
       </Frame>
     );
@@ -115,12 +131,22 @@ export function VerifyWizard() {
     const partitionScope = step.snapshot.description.scope === 'partition';
     const rows = disksAndPartitions(disks.state.status === 'ready' ? disks.state.disks : []).filter((r) => (r.partition !== null) === partitionScope);
     return (
-      <Frame title={TITLE} step="Step 3 of 3: Which disk" help={HELP} keys="Enter: choose  Esc: back" onBack={() => setStep({ name: 'snapshot', where, what: 'against' })}>
+      <Frame
+        title={TITLE}
+        step="Step 3 of 3: Which disk"
+        help={HELP}
+        keys="Enter: choose  Esc: back"
+        onBack={() => setStep({ name: 'snapshot', where, what: 'against' })}
+      >
         <Line>{`Compare with ${snapshotLine(step.snapshot)}`}</Line>
         <Text>{partitionScope ? 'Which partition? (it is only read)' : 'Which disk? (it is only read)'}</Text>
         <Text> </Text>
         <SelectList
-          items={rows.map(({ disk, partition }) => ({ key: partition?.path ?? disk.path, label: partition ? partitionLine(partition).trim() : diskLine(disk), disabled: sourceProblem(disk, partition) }))}
+          items={rows.map(({ disk, partition }) => ({
+            key: partition?.path ?? disk.path,
+            label: partition ? partitionLine(partition).trim() : diskLine(disk),
+            disabled: sourceProblem(disk, partition),
+          }))}
           height={11}
           onSelect={(item) => setStep({ name: 'run', where, job: { repoDir: where.repoDir, snapshotId: step.snapshot.id, againstPath: item.key } })}
         />

@@ -23,7 +23,8 @@ describeWith(
     beforeAll(async () => {
       image = await scratch().sparseFile('disk.img', 200 * MiB);
       await execa('sfdisk', ['-q', image], {
-        input: 'label: gpt\nsize=40M, type=uefi\nsize=60M, type=linux\nsize=50M, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\nsize=20M, type=swap\nsize=10M, type=linux\n',
+        input:
+          'label: gpt\nsize=40M, type=uefi\nsize=60M, type=linux\nsize=50M, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\nsize=20M, type=swap\nsize=10M, type=linux\n',
       });
       const device = await scratch().attachPartitioned(image);
       await execa('mkfs.fat', ['-F', '32', '-n', 'ESP', `${device}p1`]);

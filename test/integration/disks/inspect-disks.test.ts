@@ -43,7 +43,8 @@ describeWith(
       scratch.set('s', s);
       device = await s.attach(await s.sparseFile('disk.img', 256 * MiB));
       await execa('sfdisk', ['-q', device], {
-        input: 'label: gpt\nsize=40M, type=uefi, name=ESP\nsize=64M, type=linux, name=root\nsize=50M, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name=data\nsize=40M, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name=stick\nsize=20M, type=swap\n',
+        input:
+          'label: gpt\nsize=40M, type=uefi, name=ESP\nsize=64M, type=linux, name=root\nsize=50M, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name=data\nsize=40M, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name=stick\nsize=20M, type=swap\n',
       });
       const helper = new HelperClient();
       try {

@@ -11,9 +11,30 @@ const LINUX_HELPER = path.resolve(import.meta.dirname, '../../../native/build/li
 // A fresh prefix runs wineboot first: 5 s on a quiet machine, a minute on a busy one.
 const FIRST_START_MS = 180_000;
 const DISK_KEYS = [
-  'name', 'path', 'major', 'minor', 'sizeBytes', 'logicalSectorSize', 'physicalSectorSize', 'model', 'vendor', 'serial', 'wwn',
-  'transport', 'removable', 'rotational', 'readOnly', 'discardGranularityBytes', 'discardMaxBytes', 'loopBackingFile',
-  'partitionTableType', 'partitions', 'mountpoints', 'holders', 'isSystem', 'isBootMedium',
+  'name',
+  'path',
+  'major',
+  'minor',
+  'sizeBytes',
+  'logicalSectorSize',
+  'physicalSectorSize',
+  'model',
+  'vendor',
+  'serial',
+  'wwn',
+  'transport',
+  'removable',
+  'rotational',
+  'readOnly',
+  'discardGranularityBytes',
+  'discardMaxBytes',
+  'loopBackingFile',
+  'partitionTableType',
+  'partitions',
+  'mountpoints',
+  'holders',
+  'isSystem',
+  'isBootMedium',
 ];
 
 function failure(answer: WineAnswer): NonNullable<WineAnswer['error']> {
@@ -109,7 +130,7 @@ describeWith(['tool:wine', 'tool:wineserver'], 'the Windows helper answers the p
     expect(failure(await helper.request('info', { device: 'Q:' }))).toMatchObject({ name: 'NOT_FOUND', device: 'Q:' });
     // Wine's C: is a directory on no disk; on Windows it is a partition of the system disk.
     const c = await helper.request('info', { device: 'C:' });
-    if (c.ok) expect((c.result?.['partition'] as { path: string }).path).toMatch(/^\\\\\?\\GLOBALROOT\\Device\\Harddisk\d+\\Partition\d+$/);
+    if (c.ok) expect((c.result?.['partition'] as { path: string } | undefined)?.path).toMatch(/^\\\\\?\\GLOBALROOT\\Device\\Harddisk\d+\\Partition\d+$/);
     else expect(c.error).toMatchObject({ name: expect.stringMatching(/^(UNSUPPORTED|NOT_FOUND)$/), device: 'C:', message: expect.stringContaining('C:') });
   });
 

@@ -11,8 +11,16 @@ import { checkFilesystem, sfdiskDump, sgdiskVerify, type CheckedFs } from '../..
 import { sfdiskPartitions, useScratch } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
 import {
-  BIOS_BOOT_TYPE, buildGptDisk, buildGrubLikeDisk, buildMbrDisk, buildMbrGapDisk, LONG_NAME, sha256OfRange, STALE_MARKER,
-  type SourceDisk, type SourcePartition,
+  BIOS_BOOT_TYPE,
+  buildGptDisk,
+  buildGrubLikeDisk,
+  buildMbrDisk,
+  buildMbrGapDisk,
+  LONG_NAME,
+  sha256OfRange,
+  STALE_MARKER,
+  type SourceDisk,
+  type SourcePartition,
 } from '../../helpers/source-disks.js';
 import { compareTrees, treeDigest, type TreeDigest } from '../../helpers/tree-hash.js';
 import { withMount } from '../../helpers/with-mount.js';
@@ -76,9 +84,28 @@ async function expectSoundFilesystems(disk: SourceDisk, expected: Record<number,
 }
 
 describeWith(
-  ['root', 'loop-devices', 'fuse', 'tool:sgdisk', 'tool:sfdisk', 'tool:mkfs.ext4', 'tool:mkfs.fat', 'tool:mkntfs', 'tool:ntfs-3g',
-    'tool:mcopy', 'tool:mdel', 'tool:mdir', 'tool:e2fsck', 'tool:fsck.fat', 'tool:ntfsfix', 'tool:setfattr', 'tool:getfattr',
-    'tool:blkid', 'tool:blockdev', 'tool:debugfs'],
+  [
+    'root',
+    'loop-devices',
+    'fuse',
+    'tool:sgdisk',
+    'tool:sfdisk',
+    'tool:mkfs.ext4',
+    'tool:mkfs.fat',
+    'tool:mkntfs',
+    'tool:ntfs-3g',
+    'tool:mcopy',
+    'tool:mdel',
+    'tool:mdir',
+    'tool:e2fsck',
+    'tool:fsck.fat',
+    'tool:ntfsfix',
+    'tool:setfattr',
+    'tool:getfattr',
+    'tool:blkid',
+    'tool:blockdev',
+    'tool:debugfs',
+  ],
   'source disks and oracles for the round-trip tests',
   () => {
     const scratch = useScratch('all');
@@ -158,7 +185,15 @@ describeWith(
         await execa('sh', ['-c', 'rm links/hard-1.txt && cp links/original.txt links/hard-1.txt', root], { cwd: root });
         await execa('chmod', ['0644', path.join(root, 'posix/private')]);
         // Zeros written into a hole: same content, more allocated blocks.
-        await execa('dd', ['if=/dev/zero', `of=${path.join(root, 'sparse/holes.bin')}`, 'bs=4096', 'count=4', 'seek=2048', 'conv=notrunc,fsync', 'status=none']);
+        await execa('dd', [
+          'if=/dev/zero',
+          `of=${path.join(root, 'sparse/holes.bin')}`,
+          'bs=4096',
+          'count=4',
+          'seek=2048',
+          'conv=notrunc,fsync',
+          'status=none',
+        ]);
       });
       const differences = compareTrees(before, await treeDigest(ext4.device, 'ext4'));
       const about = (where: string, field: string) => differences.some((d) => d.startsWith(`${where}: ${field} `));
@@ -184,8 +219,14 @@ describeWith(
         await execa('setfattr', ['-x', 'user.origin', path.join(root, 'links/original.txt')]);
       });
       const ntfsDifferences = compareTrees(ntfsBefore, await treeDigest(ntfs.device, 'ntfs'));
-      expect(ntfsDifferences.some((d) => d.startsWith('big/random-1MiB.bin: sha256 ')), ntfsDifferences.join('\n')).toBe(true);
-      expect(ntfsDifferences.some((d) => d.startsWith('links/original.txt: xattrs ')), ntfsDifferences.join('\n')).toBe(true);
+      expect(
+        ntfsDifferences.some((d) => d.startsWith('big/random-1MiB.bin: sha256 ')),
+        ntfsDifferences.join('\n'),
+      ).toBe(true);
+      expect(
+        ntfsDifferences.some((d) => d.startsWith('links/original.txt: xattrs ')),
+        ntfsDifferences.join('\n'),
+      ).toBe(true);
 
       const replacement = path.join(scratch().dir, 'replacement.txt');
       const old = fatBefore.entries.find((e) => e.path === 'deep/a/b/c/d/e/f/g/h/leaf.txt')!;
@@ -193,7 +234,10 @@ describeWith(
       expect(old.sizeBytes).toBe('Deep leaf\n'.length);
       await execa('mcopy', ['-o', '-m', '-i', fat.device, replacement, '::/deep/a/b/c/d/e/f/g/h/leaf.txt'], { env: { MTOOLS_SKIP_CHECK: '1' } });
       const fatDifferences = compareTrees(fatBefore, await treeDigest(fat.device, 'vfat'));
-      expect(fatDifferences.some((d) => d.startsWith('deep/a/b/c/d/e/f/g/h/leaf.txt: sha256 ')), fatDifferences.join('\n')).toBe(true);
+      expect(
+        fatDifferences.some((d) => d.startsWith('deep/a/b/c/d/e/f/g/h/leaf.txt: sha256 ')),
+        fatDifferences.join('\n'),
+      ).toBe(true);
     });
 
     it('has filesystem checkers that fail on a damaged filesystem', async () => {

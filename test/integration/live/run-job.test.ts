@@ -51,7 +51,9 @@ describe('running a job', () => {
   }
 
   it('runs capture then restore, logs both next to the image and asks for the then-action', async () => {
-    const { result, shown } = await run('capture --source source.img --repo images/pc1\nrestore --repo images/pc1 --target target.img --yes --confirm-target target.img\nthen poweroff\n');
+    const { result, shown } = await run(
+      'capture --source source.img --repo images/pc1\nrestore --repo images/pc1 --target target.img --yes --confirm-target target.img\nthen poweroff\n',
+    );
     expect(result.ok).toBe(true);
     expect(result.action).toBe('poweroff');
     expect(result.steps.map((step) => step.exitCode)).toEqual([0, 0]);
@@ -65,7 +67,9 @@ describe('running a job', () => {
   }, 60_000);
 
   it('stops at the first failing step, runs nothing after it and asks for the failure action', async () => {
-    const { result } = await run('capture --source missing.img --repo images/pc1\nrestore --repo images/pc1 --target target.img --yes --confirm-target target.img\nthen poweroff\non-failure reboot\n');
+    const { result } = await run(
+      'capture --source missing.img --repo images/pc1\nrestore --repo images/pc1 --target target.img --yes --confirm-target target.img\nthen poweroff\non-failure reboot\n',
+    );
     expect(result.ok).toBe(false);
     expect(result.action).toBe('reboot');
     expect(result.steps).toHaveLength(1);
@@ -83,13 +87,20 @@ describe('lifeboat job run', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-job-'));
     try {
       await writeFile(path.join(dir, 'disk.img'), Buffer.alloc(1 << 20));
-      const ok = await execa(process.execPath, [MAIN, 'job', 'run', '--steps', 'inspect disk.img; then reboot', '--outcome-file', 'outcome'], { cwd: dir, reject: false });
+      const ok = await execa(process.execPath, [MAIN, 'job', 'run', '--steps', 'inspect disk.img; then reboot', '--outcome-file', 'outcome'], {
+        cwd: dir,
+        reject: false,
+      });
       expect(ok.exitCode, ok.stderr).toBe(0);
       const [action, status, log] = (await readFile(path.join(dir, 'outcome'), 'utf8')).trim().split(' ');
       expect([action, status]).toEqual(['reboot', 'ok']);
       expect(await readFile(log!, 'utf8')).toMatch(/Job from the kernel command line \(lifeboat\.job\); 1 step\(s\), then reboot/);
 
-      const failed = await execa(process.execPath, [MAIN, 'job', 'run', '--steps', 'inspect nothing.img; then reboot; on-failure poweroff', '--outcome-file', 'outcome'], { cwd: dir, reject: false });
+      const failed = await execa(
+        process.execPath,
+        [MAIN, 'job', 'run', '--steps', 'inspect nothing.img; then reboot; on-failure poweroff', '--outcome-file', 'outcome'],
+        { cwd: dir, reject: false },
+      );
       expect(failed.exitCode).toBe(1);
       expect(failed.stderr).toMatch(/The job stopped at step 1; its log is .*\[JOB_FAILED\]/);
       expect((await readFile(path.join(dir, 'outcome'), 'utf8')).split(' ').slice(0, 2)).toEqual(['poweroff', 'failed']);

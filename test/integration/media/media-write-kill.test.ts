@@ -8,14 +8,29 @@ import { makeDecoy, runAndKill, writeDecoy, type Decoy } from '../pipeline/resto
 import { lifeboat, resultOf } from '../pipeline/cli-pipeline.js';
 import { buildHybridImage, headBytes, MiB, sfdiskTable, type HybridImage } from './hybrid-image.js';
 
-const NEEDS = ['root', 'loop-devices', 'tool:xorriso', 'tool:mkfs.fat', 'tool:mmd', 'tool:mcopy', 'tool:mkfs.exfat', 'tool:sfdisk', 'tool:sgdisk', 'tool:blkid'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'tool:xorriso',
+  'tool:mkfs.fat',
+  'tool:mmd',
+  'tool:mcopy',
+  'tool:mkfs.exfat',
+  'tool:sfdisk',
+  'tool:sgdisk',
+  'tool:blkid',
+] as const;
 const SECTOR = 512;
 const TARGET_BYTES = 192 * MiB;
 
 /** Loop devices a killed write left attached over the target (its data partition's, if it died while formatting). */
 async function detachLeftovers(target: string): Promise<void> {
   const { stdout } = await execa('losetup', ['--noheadings', '--output', 'NAME', '--associated', target], { reject: false });
-  for (const device of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) await execa('losetup', ['--detach', device], { reject: false });
+  for (const device of stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean))
+    await execa('losetup', ['--detach', device], { reject: false });
 }
 
 describeWith([...NEEDS], 'a media write killed at any step leaves a stick that nothing takes for a valid one', () => {
@@ -50,7 +65,10 @@ describeWith([...NEEDS], 'a media write killed at any step leaves a stick that n
         expect(await sfdiskDump(target.device), 'killed before the clear: the old table, untouched').toBe(decoy.dump);
         return;
       }
-      expect(written.subarray(0, SECTOR).every((b) => b === 0), 'sector 0 (MBR and boot code) is all zeros').toBe(true);
+      expect(
+        written.subarray(0, SECTOR).every((b) => b === 0),
+        'sector 0 (MBR and boot code) is all zeros',
+      ).toBe(true);
       expect(await sfdiskTable(target.device), 'sfdisk finds no partition table').toBeNull();
       const probe = await execa('blkid', ['-p', '-o', 'export', target.device], { reject: false });
       const original = await headBytes(image.file, image.sizeBytes);

@@ -9,7 +9,19 @@ import { describeWith } from '../../helpers/requirements.js';
 import { jsonLines, lifeboat, resultOf, sha256File } from '../pipeline/cli-pipeline.js';
 import { buildHybridImage, headBytes, headSha256, MiB, sfdiskTable, withOffsetLoop, type HybridImage } from './hybrid-image.js';
 
-const NEEDS = ['root', 'loop-devices', 'tool:xorriso', 'tool:mkfs.fat', 'tool:mmd', 'tool:mcopy', 'tool:mkfs.exfat', 'tool:fsck.exfat', 'tool:sfdisk', 'tool:blkid', 'tool:mkfs.ext4'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'tool:xorriso',
+  'tool:mkfs.fat',
+  'tool:mmd',
+  'tool:mcopy',
+  'tool:mkfs.exfat',
+  'tool:fsck.exfat',
+  'tool:sfdisk',
+  'tool:blkid',
+  'tool:mkfs.ext4',
+] as const;
 const SECTOR = 512;
 /** MBR entry 3 (the data partition's): the only bytes of the image's extent that may differ on the stick. */
 const ENTRY_3 = { start: 446 + 32, end: 446 + 48 };
@@ -27,7 +39,13 @@ async function treeHashes(dir: string, prefix = ''): Promise<Map<string, string>
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) for (const [k, v] of await treeHashes(path.join(dir, entry.name), relative)) out.set(k, v);
-    else out.set(relative, createHash('sha256').update(await readFile(path.join(dir, entry.name))).digest('hex'));
+    else
+      out.set(
+        relative,
+        createHash('sha256')
+          .update(await readFile(path.join(dir, entry.name)))
+          .digest('hex'),
+      );
   }
   return out;
 }
@@ -37,7 +55,7 @@ async function expectWrittenStick(scratch: Scratch, target: string, image: Hybri
   const result = resultOf(stdout);
   expect(result['imageSha256']).toBe(await sha256File(image.file));
   expect(result['readbackSha256']).toBe(result['expectedSha256']);
-  expect(await headSha256(target, image.sizeBytes), 'the stick\'s first image-size bytes, hashed by the test').toBe(result['readbackSha256']);
+  expect(await headSha256(target, image.sizeBytes), "the stick's first image-size bytes, hashed by the test").toBe(result['readbackSha256']);
 
   // Byte for byte the image, except the new MBR entry.
   const written = await headBytes(target, image.sizeBytes);
@@ -46,7 +64,10 @@ async function expectWrittenStick(scratch: Scratch, target: string, image: Hybri
   for (let i = 0; i < original.length; i++) if (written[i] !== original[i]) differing.push(i);
   if (options.dataPartition) {
     expect(differing.length).toBeGreaterThan(0);
-    expect(differing.every((i) => i >= ENTRY_3.start && i < ENTRY_3.end), `bytes outside MBR entry 3 differ: ${differing.slice(0, 8).join(', ')}`).toBe(true);
+    expect(
+      differing.every((i) => i >= ENTRY_3.start && i < ENTRY_3.end),
+      `bytes outside MBR entry 3 differ: ${differing.slice(0, 8).join(', ')}`,
+    ).toBe(true);
   } else {
     expect(differing).toEqual([]);
     expect(result['imageSha256']).toBe(result['readbackSha256']);
@@ -55,7 +76,12 @@ async function expectWrittenStick(scratch: Scratch, target: string, image: Hybri
   const table = await sfdiskTable(target);
   expect(table?.label).toBe('dos');
   const parts = table?.partitions ?? [];
-  const strip = (p: { start: number; size: number; type: string; bootable?: boolean }) => ({ start: p.start, size: p.size, type: p.type, bootable: p.bootable ?? false });
+  const strip = (p: { start: number; size: number; type: string; bootable?: boolean }) => ({
+    start: p.start,
+    size: p.size,
+    type: p.type,
+    bootable: p.bootable ?? false,
+  });
   expect(parts.slice(0, 2).map(strip)).toEqual(image.partitions.map(strip));
   const diskSectors = Math.floor((await blockSize(target)) / SECTOR);
   if (!options.dataPartition) {
@@ -178,10 +204,22 @@ describeWith([...NEEDS], 'lifeboat media write makes a bootable stick with a dat
     const smallFile = path.join(s.dir, 'small.img');
     await patterned(smallFile, 48 * MiB);
     const small = await s.attach(smallFile);
-    await refusedWith(small, smallFile, ['--image', image.file, ...confirm(small)], 'OUT_OF_RANGE', /too small: it has 50331648 bytes and the image with a 64\.0 MiB data partition needs \d+.*--no-data-partition/);
+    await refusedWith(
+      small,
+      smallFile,
+      ['--image', image.file, ...confirm(small)],
+      'OUT_OF_RANGE',
+      /too small: it has 50331648 bytes and the image with a 64\.0 MiB data partition needs \d+.*--no-data-partition/,
+    );
 
     // The image itself, as a file and through a loop device over it.
-    await refusedWith(image.file, image.file, ['--image', image.file, '--yes', '--confirm-target', image.file], 'TARGET_REFUSED', /is the image being written itself/);
+    await refusedWith(
+      image.file,
+      image.file,
+      ['--image', image.file, '--yes', '--confirm-target', image.file],
+      'TARGET_REFUSED',
+      /is the image being written itself/,
+    );
     const overImage = await s.attach(image.file);
     await refusedWith(overImage, image.file, ['--image', image.file, ...confirm(overImage)], 'TARGET_REFUSED', /loop device over the image/);
     await s.detach(overImage);
@@ -190,7 +228,13 @@ describeWith([...NEEDS], 'lifeboat media write makes a bootable stick with a dat
     const partedFile = await s.sparseFile('parted.img', 128 * MiB);
     await execa('sfdisk', ['-q', partedFile], { input: 'label: dos\nsize=100M, type=83\n' });
     const parted = await s.attachPartitioned(partedFile);
-    await refusedWith(`${parted}p1`, partedFile, ['--image', image.file, '--yes', '--confirm-target', `${path.basename(parted)}p1`], 'NOT_A_DISK', /is a partition/);
+    await refusedWith(
+      `${parted}p1`,
+      partedFile,
+      ['--image', image.file, '--yes', '--confirm-target', `${path.basename(parted)}p1`],
+      'NOT_A_DISK',
+      /is a partition/,
+    );
 
     // Write-protected.
     const lockedFile = path.join(s.dir, 'locked.img');
@@ -211,7 +255,17 @@ describeWith([...NEEDS], 'lifeboat media write makes a bootable stick with a dat
     const targetFile = path.join(scratch().dir, 'untouched.img');
     await patterned(targetFile, 128 * MiB);
     const before = await sha256File(targetFile);
-    const missing = await lifeboat('media', 'write', '--to', targetFile, '--image', path.join(scratch().dir, 'nope.iso'), '--yes', '--confirm-target', targetFile);
+    const missing = await lifeboat(
+      'media',
+      'write',
+      '--to',
+      targetFile,
+      '--image',
+      path.join(scratch().dir, 'nope.iso'),
+      '--yes',
+      '--confirm-target',
+      targetFile,
+    );
     expect(missing.stderr).toContain('[MEDIA_IMAGE_MISSING]');
     const odd = path.join(scratch().dir, 'odd.iso');
     await writeFile(odd, (await readFile(image.file)).subarray(0, image.sizeBytes - 100));

@@ -40,7 +40,28 @@ async function expectSameAsSgdisk(path: string, table: PartitionTable): Promise<
   }
 }
 
-const SGDISK_LAYOUT = ['-n', '1:0:+8M', '-t', '1:ef00', '-c', '1:ESP', '-n', '2:0:+16M', '-t', '2:0700', '-c', '2:Windows', '-n', '3:0:+8M', '-t', '3:8200', '-n', '4:0:0', '-c', '4:data'];
+const SGDISK_LAYOUT = [
+  '-n',
+  '1:0:+8M',
+  '-t',
+  '1:ef00',
+  '-c',
+  '1:ESP',
+  '-n',
+  '2:0:+16M',
+  '-t',
+  '2:0700',
+  '-c',
+  '2:Windows',
+  '-n',
+  '3:0:+8M',
+  '-t',
+  '3:8200',
+  '-n',
+  '4:0:0',
+  '-c',
+  '4:data',
+];
 
 describeWith(['tool:sgdisk', 'tool:sfdisk'], 'a damaged primary GPT is read from the backup', () => {
   const scratch = useScratch();

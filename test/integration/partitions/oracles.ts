@@ -35,7 +35,13 @@ export async function partxPartitions(device: string): Promise<Array<Record<'NR'
   return stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], unescapeBytes(m[2] ?? '')])) as Record<'NR' | 'START' | 'SECTORS' | 'UUID' | 'TYPE' | 'NAME', string>);
+    .map(
+      (line) =>
+        Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], unescapeBytes(m[2] ?? '')])) as Record<
+          'NR' | 'START' | 'SECTORS' | 'UUID' | 'TYPE' | 'NAME',
+          string
+        >,
+    );
 }
 
 /** partx -P writes bytes outside printable ASCII as \xNN; the bytes are UTF-8. */
@@ -79,6 +85,13 @@ export async function openSource(path: string, logicalSectorSize: number): Promi
   const handle = await open(path, 'r');
   const info = await handle.stat();
   const sizeBytes = info.isFile() ? info.size : Number((await execa('blockdev', ['--getsize64', path])).stdout.trim());
-  const disk = new FdDisk(handle, { path, kind: info.isFile() ? 'image-file' : 'block-device', sizeBytes, logicalSectorSize, physicalSectorSize: logicalSectorSize, writable: false });
+  const disk = new FdDisk(handle, {
+    path,
+    kind: info.isFile() ? 'image-file' : 'block-device',
+    sizeBytes,
+    logicalSectorSize,
+    physicalSectorSize: logicalSectorSize,
+    writable: false,
+  });
   return { source: sectorSource(disk), close: () => disk.close() };
 }

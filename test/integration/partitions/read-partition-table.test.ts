@@ -44,9 +44,15 @@ function sfdiskAttrs(table: PartitionTable, number: number): string {
 
 async function expectSameAsPartx(file: string, table: PartitionTable): Promise<void> {
   const partx = await partxPartitions(file);
-  expect(table.partitions.map((p) => ({ NR: String(p.number), START: String(p.startBytes / S), SECTORS: String(p.sizeBytes / S), UUID: p.uuid ?? '', NAME: p.name ?? '' }))).toEqual(
-    partx.map(({ NR, START, SECTORS, UUID, NAME }) => ({ NR, START, SECTORS, UUID, NAME })),
-  );
+  expect(
+    table.partitions.map((p) => ({
+      NR: String(p.number),
+      START: String(p.startBytes / S),
+      SECTORS: String(p.sizeBytes / S),
+      UUID: p.uuid ?? '',
+      NAME: p.name ?? '',
+    })),
+  ).toEqual(partx.map(({ NR, START, SECTORS, UUID, NAME }) => ({ NR, START, SECTORS, UUID, NAME })));
 }
 
 describeWith(['tool:sfdisk', 'tool:sgdisk', 'tool:partx'], 'partition tables made by sfdisk and sgdisk read as those tools read them', () => {
@@ -106,12 +112,41 @@ describeWith(['tool:sfdisk', 'tool:sgdisk', 'tool:partx'], 'partition tables mad
 
   it('a GPT with gaps in the slot numbers and attribute bits (sgdisk)', async () => {
     const file = await scratch().sparseFile('sgdisk.img', 64 * MiB);
-    await execa('sgdisk', ['-n', '1:2048:+4M', '-t', '1:ef02', '-c', '1:BIOS boot', '-A', '1:set:2', '-n', '3:0:+20M', '-t', '3:0700', '-c', '3:Données', '-A', '3:set:60', '-n', '7:0:0', '-t', '7:8300', file]);
+    await execa('sgdisk', [
+      '-n',
+      '1:2048:+4M',
+      '-t',
+      '1:ef02',
+      '-c',
+      '1:BIOS boot',
+      '-A',
+      '1:set:2',
+      '-n',
+      '3:0:+20M',
+      '-t',
+      '3:0700',
+      '-c',
+      '3:Données',
+      '-A',
+      '3:set:60',
+      '-n',
+      '7:0:0',
+      '-t',
+      '7:8300',
+      file,
+    ]);
     const table = await parse(file);
     expect(table.partitions.map((p) => p.number)).toEqual([1, 3, 7]);
     for (const entry of table.gpt?.entries ?? []) {
       const sgdisk = await sgdiskInfo(file, entry.index + 1);
-      expect({ typeGuid: entry.typeGuid, uniqueGuid: entry.uniqueGuid, firstLba: entry.firstLba, lastLba: entry.lastLba, attributes: entry.attributes, name: entry.name }).toEqual(sgdisk);
+      expect({
+        typeGuid: entry.typeGuid,
+        uniqueGuid: entry.uniqueGuid,
+        firstLba: entry.firstLba,
+        lastLba: entry.lastLba,
+        attributes: entry.attributes,
+        name: entry.name,
+      }).toEqual(sgdisk);
     }
     expect(table.partitions.map((p) => p.bootable)).toEqual([true, false, false]);
     expect(asSfdisk(table, 'gpt')).toEqual((await sfdiskJson(file)).partitions);
@@ -120,7 +155,7 @@ describeWith(['tool:sfdisk', 'tool:sgdisk', 'tool:partx'], 'partition tables mad
     expect(table.gaps[0]).toEqual({ offsetBytes: 34 * S, sizeBytes: (2048 - 34) * S, position: 'leading' });
   });
 
-  it('a hybrid MBR (sgdisk -h) is recognised, its entries match sfdisk\'s nested dos view, partitions come from the GPT', async () => {
+  it("a hybrid MBR (sgdisk -h) is recognised, its entries match sfdisk's nested dos view, partitions come from the GPT", async () => {
     const file = await scratch().sparseFile('hybrid.img', 64 * MiB);
     await execa('sgdisk', ['-n', '1:2048:+8M', '-t', '1:0700', '-n', '2:0:+8M', '-t', '2:8300', '-n', '3:0:+8M', '-h', '1:2', file]);
     const table = await parse(file);

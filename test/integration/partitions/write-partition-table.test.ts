@@ -37,7 +37,28 @@ function comparable(table: SfdiskTable): Omit<SfdiskTable, 'lastlba'> & { device
   return { ...rest, device: undefined };
 }
 
-const GPT_LAYOUT = ['-n', '1:0:+8M', '-t', '1:ef00', '-c', '1:ESP', '-n', '2:0:+16M', '-t', '2:0700', '-c', '2:Windows', '-n', '3:0:+8M', '-t', '3:8200', '-n', '4:0:0', '-c', '4:data'];
+const GPT_LAYOUT = [
+  '-n',
+  '1:0:+8M',
+  '-t',
+  '1:ef00',
+  '-c',
+  '1:ESP',
+  '-n',
+  '2:0:+16M',
+  '-t',
+  '2:0700',
+  '-c',
+  '2:Windows',
+  '-n',
+  '3:0:+8M',
+  '-t',
+  '3:8200',
+  '-n',
+  '4:0:0',
+  '-c',
+  '4:data',
+];
 
 describeWith(['tool:sgdisk', 'tool:sfdisk'], 'restoring a partition table onto another disk', () => {
   const scratch = useScratch();

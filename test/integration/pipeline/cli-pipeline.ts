@@ -26,14 +26,21 @@ export function resultOf(stdout: string): Record<string, unknown> {
 export { sha256File } from '../../helpers/file-hash.js';
 
 /** A small GPT disk: ext4 with files (partition 1) and FAT32 (partition 2), on a loop device. */
-export async function smallGptDisk(scratch: { sparseFile(n: string, s: number): Promise<string>; attachPartitioned(f: string): Promise<string>; mount(d: string, n: string): Promise<string> }, name: string, sizeBytes = 96 * MiB): Promise<{ file: string; device: string }> {
+export async function smallGptDisk(
+  scratch: { sparseFile(n: string, s: number): Promise<string>; attachPartitioned(f: string): Promise<string>; mount(d: string, n: string): Promise<string> },
+  name: string,
+  sizeBytes = 96 * MiB,
+): Promise<{ file: string; device: string }> {
   const file = await scratch.sparseFile(name, sizeBytes);
   await execa('sfdisk', ['-q', file], { input: 'label: gpt\nsize=48M, type=linux\nsize=32M, type=uefi\n' });
   const device = await scratch.attachPartitioned(file);
   await execa('mkfs.ext4', ['-q', '-F', '-L', 'data', `${device}p1`]);
   await execa('mkfs.fat', ['-F', '32', '-n', 'ESP', `${device}p2`]);
   const mountpoint = await scratch.mount(`${device}p1`, `${name}-mnt`);
-  await execa('sh', ['-c', `for i in $(seq 1 40); do head -c $((i * 7000)) /dev/urandom > "${mountpoint}/file-$i"; done; mkdir -p "${mountpoint}/dir/sub"; seq 1 200000 > "${mountpoint}/dir/sub/numbers.txt"; sync`]);
+  await execa('sh', [
+    '-c',
+    `for i in $(seq 1 40); do head -c $((i * 7000)) /dev/urandom > "${mountpoint}/file-$i"; done; mkdir -p "${mountpoint}/dir/sub"; seq 1 200000 > "${mountpoint}/dir/sub/numbers.txt"; sync`,
+  ]);
   await execa('umount', [mountpoint]);
   return { file, device };
 }

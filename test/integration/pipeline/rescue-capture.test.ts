@@ -11,7 +11,27 @@ import { withMount } from '../../helpers/with-mount.js';
 import { ext4Blocks, ext4InodeInUse, ext4InodeTable, ntfsClusterBytes, ntfsDataRuns, physicalOf } from './bad-sector-picks.js';
 import { jsonLines, lifeboat, MiB, resultOf } from './cli-pipeline.js';
 
-const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:gcc', 'tool:pkg-config', 'tool:fusermount3', 'tool:dd', 'tool:sgdisk', 'tool:mkfs.ext4', 'tool:mkntfs', 'tool:mkfs.fat', 'tool:mcopy', 'tool:ntfs-3g', 'tool:setfattr', 'tool:debugfs', 'tool:dumpe2fs', 'tool:ntfsinfo', 'tool:e2fsck', 'tool:ntfsfix'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'fuse',
+  'tool:gcc',
+  'tool:pkg-config',
+  'tool:fusermount3',
+  'tool:dd',
+  'tool:sgdisk',
+  'tool:mkfs.ext4',
+  'tool:mkntfs',
+  'tool:mkfs.fat',
+  'tool:mcopy',
+  'tool:ntfs-3g',
+  'tool:setfattr',
+  'tool:debugfs',
+  'tool:dumpe2fs',
+  'tool:ntfsinfo',
+  'tool:e2fsck',
+  'tool:ntfsfix',
+] as const;
 const SECTOR = 512;
 
 /** A range the test makes unreadable, and what Lifeboat must say it held. */
@@ -51,28 +71,63 @@ async function pickBadSectors(disk: SourceDisk): Promise<Injected[]> {
   const table = await ext4InodeTable(ext);
   const perBlock = table.blockBytes / SECTOR;
   const small = await ext4Blocks(ext, '/big/random-1MiB.bin');
-  picks.push({ partition: 3, firstSector: startOf(3) + (small[100] ?? NaN) * perBlock + 3, sectorCount: 1, owner: { kind: 'file', name: '/big/random-1MiB.bin', fileOffsetBytes: 100 * table.blockBytes + 3 * SECTOR, lengthBytes: SECTOR } });
+  picks.push({
+    partition: 3,
+    firstSector: startOf(3) + (small[100] ?? NaN) * perBlock + 3,
+    sectorCount: 1,
+    owner: { kind: 'file', name: '/big/random-1MiB.bin', fileOffsetBytes: 100 * table.blockBytes + 3 * SECTOR, lengthBytes: SECTOR },
+  });
   const odd = await ext4Blocks(ext, '/big/random-3MiB-odd.bin');
   let j = 200;
   while ((odd[j + 1] ?? NaN) !== (odd[j] ?? NaN) + 1) j++;
-  picks.push({ partition: 3, firstSector: startOf(3) + (odd[j] ?? NaN) * perBlock + perBlock - 1, sectorCount: 3, owner: { kind: 'file', name: '/big/random-3MiB-odd.bin', fileOffsetBytes: (j + 1) * table.blockBytes - SECTOR, lengthBytes: 3 * SECTOR } });
+  picks.push({
+    partition: 3,
+    firstSector: startOf(3) + (odd[j] ?? NaN) * perBlock + perBlock - 1,
+    sectorCount: 3,
+    owner: { kind: 'file', name: '/big/random-3MiB-odd.bin', fileOffsetBytes: (j + 1) * table.blockBytes - SECTOR, lengthBytes: 3 * SECTOR },
+  });
   const journal = await ext4Blocks(ext, '<8>');
-  picks.push({ partition: 3, firstSector: startOf(3) + (journal[300] ?? NaN) * perBlock + 5, sectorCount: 2, owner: { kind: 'metadata', name: 'ext4 journal' } });
+  picks.push({
+    partition: 3,
+    firstSector: startOf(3) + (journal[300] ?? NaN) * perBlock + 5,
+    sectorCount: 2,
+    owner: { kind: 'metadata', name: 'ext4 journal' },
+  });
   const lastInode = table.inodesPerGroup;
   expect(await ext4InodeInUse(ext, lastInode)).toBe(false);
-  picks.push({ partition: 3, firstSector: startOf(3) + (table.lastBlock + 1) * perBlock - 1, sectorCount: 1, owner: { kind: 'metadata', name: `ext4 inode table of group 0 (inodes ${lastInode - 1}-${lastInode}, not in use)` } });
+  picks.push({
+    partition: 3,
+    firstSector: startOf(3) + (table.lastBlock + 1) * perBlock - 1,
+    sectorCount: 1,
+    owner: { kind: 'metadata', name: `ext4 inode table of group 0 (inodes ${lastInode - 1}-${lastInode}, not in use)` },
+  });
 
   const cluster = await ntfsClusterBytes(ntfs);
   const perCluster = cluster / SECTOR;
   const ntfsSmall = await ntfsDataRuns(ntfs, { path: '/big/random-1MiB.bin' });
-  picks.push({ partition: 2, firstSector: startOf(2) + physicalOf(ntfsSmall.runs, 50) * perCluster + 2, sectorCount: 2, owner: { kind: 'file', name: '/big/random-1MiB.bin', fileOffsetBytes: 50 * cluster + 2 * SECTOR, lengthBytes: 2 * SECTOR } });
+  picks.push({
+    partition: 2,
+    firstSector: startOf(2) + physicalOf(ntfsSmall.runs, 50) * perCluster + 2,
+    sectorCount: 2,
+    owner: { kind: 'file', name: '/big/random-1MiB.bin', fileOffsetBytes: 50 * cluster + 2 * SECTOR, lengthBytes: 2 * SECTOR },
+  });
   const ntfsOdd = await ntfsDataRuns(ntfs, { path: '/big/random-3MiB-odd.bin' });
-  picks.push({ partition: 2, firstSector: startOf(2) + physicalOf(ntfsOdd.runs, 700) * perCluster + perCluster - 1, sectorCount: 1, owner: { kind: 'file', name: '/big/random-3MiB-odd.bin', fileOffsetBytes: 701 * cluster - SECTOR, lengthBytes: SECTOR } });
+  picks.push({
+    partition: 2,
+    firstSector: startOf(2) + physicalOf(ntfsOdd.runs, 700) * perCluster + perCluster - 1,
+    sectorCount: 1,
+    owner: { kind: 'file', name: '/big/random-3MiB-odd.bin', fileOffsetBytes: 701 * cluster - SECTOR, lengthBytes: SECTOR },
+  });
   // The last record of $MFT: allocated ahead of need, so not in use; zeroing it harms no file.
   const mft = await ntfsDataRuns(ntfs, { inode: 0 });
   const record = mft.dataSizeBytes / 1024 - 1;
   const recordByte = record * 1024;
-  picks.push({ partition: 2, firstSector: startOf(2) + physicalOf(mft.runs, Math.floor(recordByte / cluster)) * perCluster + (recordByte % cluster) / SECTOR, sectorCount: 1, owner: { kind: 'metadata', name: `$MFT (record ${record}, not in use)` } });
+  picks.push({
+    partition: 2,
+    firstSector: startOf(2) + physicalOf(mft.runs, Math.floor(recordByte / cluster)) * perCluster + (recordByte % cluster) / SECTOR,
+    sectorCount: 1,
+    owner: { kind: 'metadata', name: `$MFT (record ${record}, not in use)` },
+  });
   return picks.sort((a, b) => a.firstSector - b.firstSector);
 }
 
@@ -110,7 +165,7 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
   let injected: Injected[];
   let failing: FailingDisk | null = null;
   let rescued: Record<string, unknown>;
-  let target = { file: '', device: '' };
+  const target = { file: '', device: '' };
   const expectedRanges = () => injected.map(({ firstSector, sectorCount }) => ({ firstSector, sectorCount }));
 
   beforeAll(async () => {
@@ -149,11 +204,18 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
     const result = await lifeboat('capture', '--source', failing!.device, '--repo', repo, '--rescue', '--json');
     expect(result.exitCode, result.stdout.slice(-2000) + result.stderr).toBe(0);
     rescued = resultOf(result.stdout);
-    const rescue = rescued['rescue'] as { badRanges: SectorRange[]; ranges: RangeReport[]; passes: Array<Record<string, number | string>>; badSectorCount: number };
+    const rescue = rescued['rescue'] as {
+      badRanges: SectorRange[];
+      ranges: RangeReport[];
+      passes: Array<Record<string, number | string>>;
+      badSectorCount: number;
+    };
     expect(rescue.badRanges).toEqual(expectedRanges());
     expect(rescue.badSectorCount).toBe(sectorsOf(injected).length);
     // Progress kept moving through the retry passes.
-    const phases = jsonLines(result.stdout).filter((l) => l['type'] === 'progress').map((l) => l['phase']);
+    const phases = jsonLines(result.stdout)
+      .filter((l) => l['type'] === 'progress')
+      .map((l) => l['phase']);
     expect(phases).toContain('rescue');
     process.stderr.write(`rescue passes on the test disk: ${JSON.stringify(rescue.passes)}\n`);
 
@@ -177,10 +239,24 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
     target.file = await scratch.sparseFile('target.img', 256 * MiB);
     target.device = await scratch.attach(target.file);
     const repo = path.join(scratch.dir, 'rescue-repo');
-    const restored = await lifeboat('restore', '--repo', repo, '--target', target.device, '--verify', '--yes', '--confirm-target', path.basename(target.device), '--json');
+    const restored = await lifeboat(
+      'restore',
+      '--repo',
+      repo,
+      '--target',
+      target.device,
+      '--verify',
+      '--yes',
+      '--confirm-target',
+      path.basename(target.device),
+      '--json',
+    );
     expect(restored.exitCode, restored.stdout.slice(-1500) + restored.stderr).toBe(0);
 
-    for (const [number, fs] of [[2, 'ntfs'], [3, 'ext4']] as const) {
+    for (const [number, fs] of [
+      [2, 'ntfs'],
+      [3, 'ext4'],
+    ] as const) {
       const copy = `${target.device}p${number}`;
       const check = await checkFilesystem(copy, fs);
       expect(check.ok, check.output).toBe(true);
@@ -189,7 +265,10 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
       const damagedPaths = [...new Set(damaged.map((p) => p.owner.name.slice(1)))].sort();
       const differences = compareTrees(await treeDigest(sourcePart, fs), await treeDigest(copy, fs));
       expect([...new Set(differences.map((d) => d.split(':')[0]))].sort(), differences.join('\n')).toEqual(damagedPaths);
-      expect(differences.every((d) => /: sha256 /.test(d)), differences.join('\n')).toBe(true);
+      expect(
+        differences.every((d) => /: sha256 /.test(d)),
+        differences.join('\n'),
+      ).toBe(true);
 
       // Byte by byte: each damaged file differs exactly in the bytes the bad sectors held, and those are zeros.
       for (const file of damagedPaths) {
@@ -205,7 +284,11 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
           differing++;
           expect(inExpected(i), `${file} byte ${i} differs outside the bad sectors`).toBe(true);
         }
-        for (const r of expected) expect(after.subarray(r.fileOffsetBytes, r.fileOffsetBytes + r.lengthBytes).every((x) => x === 0), `${file} at ${r.fileOffsetBytes}`).toBe(true);
+        for (const r of expected)
+          expect(
+            after.subarray(r.fileOffsetBytes, r.fileOffsetBytes + r.lengthBytes).every((x) => x === 0),
+            `${file} at ${r.fileOffsetBytes}`,
+          ).toBe(true);
         expect(differing).toBeGreaterThan(0);
       }
     }
@@ -214,17 +297,27 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
   it('the raw bytes of every used range are equal on source and restored disk, except the bad sectors, which hold zeros', async () => {
     expect(target.file, 'the restore ran').not.toBe('');
     const inspected = await lifeboat('inspect', source.file, '--json', '--map');
-    const disk = JSON.parse(inspected.stdout) as { partitions: Array<{ number: number; startBytes: number; blockSizeBytes: number; map: Array<[number, number]> }> };
+    const disk = JSON.parse(inspected.stdout) as {
+      partitions: Array<{ number: number; startBytes: number; blockSizeBytes: number; map: Array<[number, number]> }>;
+    };
     const bad = new Set(sectorsOf(injected));
     const differing: number[] = [];
     for (const part of disk.partitions) {
       for (const [start, count] of part.map) {
-        const { sectors, zeroInB } = await differingSectors(source.file, target.file, part.startBytes + start * part.blockSizeBytes, count * part.blockSizeBytes);
+        const { sectors, zeroInB } = await differingSectors(
+          source.file,
+          target.file,
+          part.startBytes + start * part.blockSizeBytes,
+          count * part.blockSizeBytes,
+        );
         expect(zeroInB, `partition ${part.number}: a differing sector is not zero on the restored disk`).toBe(true);
         differing.push(...sectors);
       }
     }
-    expect(differing.filter((s) => !bad.has(s)), 'sectors that differ but were readable').toEqual([]);
+    expect(
+      differing.filter((s) => !bad.has(s)),
+      'sectors that differ but were readable',
+    ).toEqual([]);
     // Every bad sector whose source bytes were not zeros shows up as a difference.
     const sourceNonZero: number[] = [];
     const handle = await open(source.file, 'r');

@@ -13,7 +13,22 @@ import { withMount } from '../../helpers/with-mount.js';
 import { MiB, jsonLines, lifeboat, resultOf, sha256File } from './cli-pipeline.js';
 import { addBulk, errorCode, makeDecoy, runAndKill, showPartitions, targetState, writeDecoy, type Decoy, type TargetState } from './restore-kill.js';
 
-const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:sfdisk', 'tool:sgdisk', 'tool:blkid', 'tool:mkfs.ext4', 'tool:mkntfs', 'tool:mkfs.fat', 'tool:e2fsck', 'tool:ntfsfix', 'tool:fsck.fat', 'tool:mcopy', 'tool:ntfs-3g'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'fuse',
+  'tool:sfdisk',
+  'tool:sgdisk',
+  'tool:blkid',
+  'tool:mkfs.ext4',
+  'tool:mkntfs',
+  'tool:mkfs.fat',
+  'tool:e2fsck',
+  'tool:ntfsfix',
+  'tool:fsck.fat',
+  'tool:mcopy',
+  'tool:ntfs-3g',
+] as const;
 const KILLS = 20;
 // The killed restores run with --no-precheck, so their time is spent writing (a precheck only
 // reads the repository); every resume proves its chunks as usual.
@@ -33,7 +48,18 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
   let full = { ms: 0, writtenBytes: 0 };
   let decoy: Decoy;
   let snapshotA = '';
-  const restoreArgs = (...more: string[]) => ['restore', '--repo', repo, '--target', target.device, '--yes', '--confirm-target', target.name, '--json', ...more];
+  const restoreArgs = (...more: string[]) => [
+    'restore',
+    '--repo',
+    repo,
+    '--target',
+    target.device,
+    '--yes',
+    '--confirm-target',
+    target.name,
+    '--json',
+    ...more,
+  ];
 
   beforeAll(async () => {
     source = await buildGptDisk(scratch(), 'crash-source.img');
@@ -80,7 +106,14 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
 
   it(`SIGKILL at ${KILLS} seeded random moments: never a table that is not the old one or the whole restored one; --resume then finishes`, async () => {
     const random = seededRandom(0x6b111);
-    const states: Record<TargetState | 'resumed' | 'nothing-to-resume', number> = { untouched: 0, 'no-table': 0, restored: 0, other: 0, resumed: 0, 'nothing-to-resume': 0 };
+    const states: Record<TargetState | 'resumed' | 'nothing-to-resume', number> = {
+      untouched: 0,
+      'no-table': 0,
+      restored: 0,
+      other: 0,
+      resumed: 0,
+      'nothing-to-resume': 0,
+    };
     let savedBytes = 0;
     const started = Date.now();
     for (let round = 1; round <= KILLS; round++) {
@@ -114,7 +147,9 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
       }
       await expectRestored(round);
     }
-    console.info(`restore kill test: ${KILLS} kills over ${full.ms} ms restores in ${((Date.now() - started) / 1000).toFixed(1)} s; states ${JSON.stringify(states)}; resumes skipped ${(savedBytes / MiB).toFixed(1)} MiB in all (a full restore writes ${(full.writtenBytes / MiB).toFixed(1)} MiB)`);
+    console.info(
+      `restore kill test: ${KILLS} kills over ${full.ms} ms restores in ${((Date.now() - started) / 1000).toFixed(1)} s; states ${JSON.stringify(states)}; resumes skipped ${(savedBytes / MiB).toFixed(1)} MiB in all (a full restore writes ${(full.writtenBytes / MiB).toFixed(1)} MiB)`,
+    );
     expect(states.untouched + states['no-table'] + states.restored).toBe(KILLS);
     // The kills did land while data was being written (how many depends on the machine's load).
     expect(states.resumed).toBeGreaterThan(0);
@@ -122,7 +157,9 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
 
   it('after a late kill the resumed run writes less than a full restore: it starts at the last checkpoint', async () => {
     await writeDecoy(target.device, decoy);
-    const late = await runAndKill(restoreArgs('--no-precheck'), { when: (line) => line['type'] === 'progress' && Number(line['durableBytes'] ?? 0) >= full.writtenBytes / 2 });
+    const late = await runAndKill(restoreArgs('--no-precheck'), {
+      when: (line) => line['type'] === 'progress' && Number(line['durableBytes'] ?? 0) >= full.writtenBytes / 2,
+    });
     expect(late.killed, 'the restore was still running at its half-way checkpoint').toBe(true);
     const durable = Number(late.trigger?.['durableBytes']);
     expect(await targetState(target.device, '', () => false)).toEqual({ state: 'no-table', detail: '' });
@@ -132,7 +169,9 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
     expect(Number(result['skippedBytes'])).toBeGreaterThanOrEqual(durable);
     expect(Number(result['writtenBytes'])).toBeLessThan(full.writtenBytes);
     expect(result['verified']).toBe(true);
-    console.info(`restore resume: killed with ${(durable / MiB).toFixed(1)} MiB durable; the resume wrote ${(Number(result['writtenBytes']) / MiB).toFixed(1)} MiB and skipped ${(Number(result['skippedBytes']) / MiB).toFixed(1)} MiB (a full restore writes ${(full.writtenBytes / MiB).toFixed(1)} MiB)`);
+    console.info(
+      `restore resume: killed with ${(durable / MiB).toFixed(1)} MiB durable; the resume wrote ${(Number(result['writtenBytes']) / MiB).toFixed(1)} MiB and skipped ${(Number(result['skippedBytes']) / MiB).toFixed(1)} MiB (a full restore writes ${(full.writtenBytes / MiB).toFixed(1)} MiB)`,
+    );
     await expectRestored(FULL_CHECK_EVERY);
     // A finished restore leaves no journal behind.
     const again = await lifeboat(...restoreArgs('--resume'));
@@ -141,7 +180,10 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
 
   it('Ctrl-C stops at the next chunk, records what it finished, and --resume continues from there', async () => {
     await writeDecoy(target.device, decoy);
-    const interrupted = await runAndKill(restoreArgs('--no-precheck'), { signal: 'SIGINT', when: (line) => line['type'] === 'progress' && Number(line['durableBytes'] ?? 0) > 0 });
+    const interrupted = await runAndKill(restoreArgs('--no-precheck'), {
+      signal: 'SIGINT',
+      when: (line) => line['type'] === 'progress' && Number(line['durableBytes'] ?? 0) > 0,
+    });
     expect(interrupted.exitCode).toBe(1);
     expect(errorCode(interrupted.lines)).toBe('CANCELLED');
     expect(JSON.stringify(interrupted.lines.at(-1))).toContain('--resume');
@@ -158,7 +200,21 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
     const restored = await lifeboat(...restoreArgs('--snapshot', snapshotA));
     expect(restored.exitCode, restored.stdout.slice(-600)).toBe(0);
     const partition = `${target.device}p3`;
-    const args = ['restore', '--repo', repo, '--snapshot', snapshotA, '--partition', '3', '--target', partition, '--yes', '--confirm-target', path.basename(partition), '--json'];
+    const args = [
+      'restore',
+      '--repo',
+      repo,
+      '--snapshot',
+      snapshotA,
+      '--partition',
+      '3',
+      '--target',
+      partition,
+      '--yes',
+      '--confirm-target',
+      path.basename(partition),
+      '--json',
+    ];
     const killed = await runAndKill([...args, '--no-precheck'], { when: (line) => line['type'] === 'progress' && Number(line['durableBytes'] ?? 0) > 0 });
     expect(killed.killed).toBe(true);
     // The superblock (at 1 KiB) was written long ago by the first restore and is zero now, until the
@@ -198,7 +254,18 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
     const freshDevice = await scratch().attach(fresh);
     await writeDecoy(freshDevice, decoy);
     const before = await sha256File(freshDevice);
-    const nothing = await lifeboat('restore', '--repo', repo, '--target', freshDevice, '--resume', '--yes', '--confirm-target', path.basename(freshDevice), '--json');
+    const nothing = await lifeboat(
+      'restore',
+      '--repo',
+      repo,
+      '--target',
+      freshDevice,
+      '--resume',
+      '--yes',
+      '--confirm-target',
+      path.basename(freshDevice),
+      '--json',
+    );
     expect(errorCode(jsonLines(nothing.stdout))).toBe('NOTHING_TO_RESUME');
     expect(nothing.stdout).toContain('holds no unfinished Lifeboat restore');
     expect(await sha256File(freshDevice)).toBe(before);
@@ -208,7 +275,18 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
     await execa('dd', [`if=${target.device}`, `of=${copy}`, 'bs=4M', 'conv=sparse', 'status=none']);
     await execa('truncate', ['--size', '+16M', copy]);
     const copyDevice = await scratch().attach(copy);
-    const otherDisk = await lifeboat('restore', '--repo', repo, '--target', copyDevice, '--resume', '--yes', '--confirm-target', path.basename(copyDevice), '--json');
+    const otherDisk = await lifeboat(
+      'restore',
+      '--repo',
+      repo,
+      '--target',
+      copyDevice,
+      '--resume',
+      '--yes',
+      '--confirm-target',
+      path.basename(copyDevice),
+      '--json',
+    );
     expect(errorCode(jsonLines(otherDisk.stdout))).toBe('RESUME_MISMATCH');
     expect(otherDisk.stdout).toContain('was written for another disk');
 
@@ -225,7 +303,9 @@ describeWith([...NEEDS], 'a restore killed at any moment leaves no partition tab
     expect(again.killed).toBe(true);
     const over = await lifeboat(...restoreArgs());
     expect(over.exitCode, over.stdout.slice(-600)).toBe(0);
-    const warnings = jsonLines(over.stdout).filter((line) => line['type'] === 'warning').map((line) => String(line['message']));
+    const warnings = jsonLines(over.stdout)
+      .filter((line) => line['type'] === 'warning')
+      .map((line) => String(line['message']));
     expect(warnings.some((w) => w.includes(`holds an unfinished restore of snapshot ${snapshotB}`) && w.includes('add --resume'))).toBe(true);
     expect(resultOf(over.stdout)['resumed']).toBe(false);
     expect(Number(resultOf(over.stdout)['skippedBytes'])).toBe(0);

@@ -11,7 +11,24 @@ import { compareTrees, treeDigest } from '../../helpers/tree-hash.js';
 import { MiB, jsonLines, lifeboat, resultOf, sha256File, smallGptDisk } from './cli-pipeline.js';
 import { errorCode, showPartitions } from './restore-kill.js';
 
-const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:sfdisk', 'tool:sgdisk', 'tool:mkfs.ext4', 'tool:mkntfs', 'tool:mkfs.fat', 'tool:e2fsck', 'tool:resize2fs', 'tool:dumpe2fs', 'tool:ntfsresize', 'tool:ntfsfix', 'tool:fsck.fat', 'tool:mcopy', 'tool:ntfs-3g'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'fuse',
+  'tool:sfdisk',
+  'tool:sgdisk',
+  'tool:mkfs.ext4',
+  'tool:mkntfs',
+  'tool:mkfs.fat',
+  'tool:e2fsck',
+  'tool:resize2fs',
+  'tool:dumpe2fs',
+  'tool:ntfsresize',
+  'tool:ntfsfix',
+  'tool:fsck.fat',
+  'tool:mcopy',
+  'tool:ntfs-3g',
+] as const;
 
 async function capture(scratch: Scratch, source: SourceDisk, name: string): Promise<string> {
   const repo = path.join(scratch.dir, `${name}-repo`);
@@ -80,7 +97,9 @@ describeWith([...NEEDS], 'restore --grow-last fills a larger disk', () => {
       const check = await checkFilesystem(`${target}p${p.number}`, p.fs as CheckedFs);
       expect(check.ok, check.output).toBe(true);
     }
-    console.info(`grow-last GPT ext4: partition 3 119.0 MiB -> ${(Number((result['grow'] as { toBytes: number }).toBytes) / MiB).toFixed(1)} MiB, filesystem ${size} bytes`);
+    console.info(
+      `grow-last GPT ext4: partition 3 119.0 MiB -> ${(Number((result['grow'] as { toBytes: number }).toBytes) / MiB).toFixed(1)} MiB, filesystem ${size} bytes`,
+    );
   }, 240_000);
 
   it('MBR: the last logical partition (NTFS) and its extended container grow, and ntfsresize fills it', async () => {
@@ -91,12 +110,15 @@ describeWith([...NEEDS], 'restore --grow-last fills a larger disk', () => {
     const result = await restoreOnto(repo, target, '--grow-last');
     const size = await expectGrown(source, target, 6, 'ntfs', result);
     const { stdout } = await execa('sfdisk', ['--json', target]);
-    const parts = (JSON.parse(stdout) as { partitiontable: { partitions: Array<{ node: string; start: number; size: number; type: string }> } }).partitiontable.partitions;
+    const parts = (JSON.parse(stdout) as { partitiontable: { partitions: Array<{ node: string; start: number; size: number; type: string }> } }).partitiontable
+      .partitions;
     const extended = parts.find((p) => p.type === '5' || p.type === 'f') as { start: number; size: number };
     expect((extended.start + extended.size) * 512).toBe(320 * MiB);
     const fat = await checkFilesystem(`${target}p5`, 'vfat');
     expect(fat.ok, fat.output).toBe(true);
-    console.info(`grow-last MBR logical NTFS: partition 6 -> ${(Number((result['grow'] as { toBytes: number }).toBytes) / MiB).toFixed(1)} MiB, filesystem ${size} bytes`);
+    console.info(
+      `grow-last MBR logical NTFS: partition 6 -> ${(Number((result['grow'] as { toBytes: number }).toBytes) / MiB).toFixed(1)} MiB, filesystem ${size} bytes`,
+    );
   }, 240_000);
 
   it('MBR primary (ext4) restored into an image file grows too, and the boot code and boot-loader gap stay intact', async () => {
@@ -159,7 +181,9 @@ describeWith([...NEEDS], 'restore --discard', () => {
         copiedBytes: number;
         partitions: Array<{ startBytes: number; sizeBytes: number; blockSizeBytes: number; map: Array<[number, number]> }>;
       };
-      console.info(`discard: backing file ${(before / MiB).toFixed(1)} MiB allocated before, ${(after / MiB).toFixed(1)} MiB after; ${(Number(result['discardedBytes']) / MiB).toFixed(1)} MiB discarded; ${(inspected.copiedBytes / MiB).toFixed(1)} MiB used`);
+      console.info(
+        `discard: backing file ${(before / MiB).toFixed(1)} MiB allocated before, ${(after / MiB).toFixed(1)} MiB after; ${(Number(result['discardedBytes']) / MiB).toFixed(1)} MiB discarded; ${(inspected.copiedBytes / MiB).toFixed(1)} MiB used`,
+      );
       expect(before).toBeGreaterThanOrEqual(320 * MiB);
       expect(Number(result['discardedBytes'])).toBeGreaterThan(200 * MiB);
       // What stays allocated: the used data, the first and last MiB, and free runs too short to discard.
@@ -184,7 +208,10 @@ describeWith([...NEEDS], 'restore --discard', () => {
           for (let at = from; at + MiB <= to; at += MiB) {
             const bytes = Buffer.alloc(MiB);
             await handle.read(bytes, 0, MiB, at);
-            expect(bytes.every((b) => b === 0), `free MiB at byte ${at}`).toBe(true);
+            expect(
+              bytes.every((b) => b === 0),
+              `free MiB at byte ${at}`,
+            ).toBe(true);
             checked += MiB;
           }
         }
@@ -211,7 +238,9 @@ describeWith([...NEEDS], 'restore --discard', () => {
     const file = await scratch().sparseFile('discard-file-target.img', 128 * MiB);
     const restored = await lifeboat('restore', '--repo', repo, '--target', file, '--discard', '--verify', '--yes', '--confirm-target', file, '--json');
     expect(restored.exitCode, restored.stdout).toBe(0);
-    const warnings = jsonLines(restored.stdout).filter((line) => line['type'] === 'warning').map((line) => String(line['message']));
+    const warnings = jsonLines(restored.stdout)
+      .filter((line) => line['type'] === 'warning')
+      .map((line) => String(line['message']));
     expect(warnings.some((w) => w.includes('does not support discard (TRIM)') && w.includes('The restore goes on'))).toBe(true);
     expect(resultOf(restored.stdout)['verified']).toBe(true);
     expect(errorCode(jsonLines(restored.stdout))).toBeNull();

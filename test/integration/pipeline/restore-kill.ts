@@ -23,7 +23,10 @@ export interface KilledRun {
  * Runs the CLI and kills it (SIGKILL unless `signal` says otherwise) after `delayMs`, or as soon
  * as a JSON line satisfies `when`, whichever comes first.
  */
-export async function runAndKill(args: string[], kill: { delayMs?: number; when?: (line: Record<string, unknown>) => boolean; signal?: 'SIGKILL' | 'SIGINT' }): Promise<KilledRun> {
+export async function runAndKill(
+  args: string[],
+  kill: { delayMs?: number; when?: (line: Record<string, unknown>) => boolean; signal?: 'SIGKILL' | 'SIGINT' },
+): Promise<KilledRun> {
   const signal = kill.signal ?? 'SIGKILL';
   const child = lifeboat(...args);
   let trigger: Record<string, unknown> | null = null;

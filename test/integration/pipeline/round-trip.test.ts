@@ -6,13 +6,33 @@ import { useScratch, type Scratch } from '../../helpers/loop-device.js';
 import { describeWith } from '../../helpers/requirements.js';
 import { expectSameFilesystems, expectSameHiddenRegions, withoutLastLba } from '../../helpers/round-trip-checks.js';
 import { compareTrees, treeDigest } from '../../helpers/tree-hash.js';
-import { buildGptDisk, buildGrubLikeDisk, buildMbrDisk, buildMbrGapDisk, type BootGapDisk, type SourceDisk } from '../../helpers/source-disks.js';
+import { buildGptDisk, buildGrubLikeDisk, buildMbrDisk, buildMbrGapDisk, type SourceDisk } from '../../helpers/source-disks.js';
 import { MiB, lifeboat, resultOf } from './cli-pipeline.js';
 
-const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:sfdisk', 'tool:sgdisk', 'tool:mkfs.ext4', 'tool:mkntfs', 'tool:mkfs.fat', 'tool:e2fsck', 'tool:ntfsfix', 'tool:fsck.fat', 'tool:mcopy', 'tool:ntfs-3g', 'tool:setfattr'] as const;
+const NEEDS = [
+  'root',
+  'loop-devices',
+  'fuse',
+  'tool:sfdisk',
+  'tool:sgdisk',
+  'tool:mkfs.ext4',
+  'tool:mkntfs',
+  'tool:mkfs.fat',
+  'tool:e2fsck',
+  'tool:ntfsfix',
+  'tool:fsck.fat',
+  'tool:mcopy',
+  'tool:ntfs-3g',
+  'tool:setfattr',
+] as const;
 
 /** Captures `source`, restores it onto a new loop disk of `targetBytes` and returns the target. */
-async function captureAndRestore(scratch: Scratch, source: SourceDisk, name: string, targetBytes: number): Promise<{ device: string; file: string; repo: string; capture: Record<string, unknown> }> {
+async function captureAndRestore(
+  scratch: Scratch,
+  source: SourceDisk,
+  name: string,
+  targetBytes: number,
+): Promise<{ device: string; file: string; repo: string; capture: Record<string, unknown> }> {
   const repo = path.join(scratch.dir, `${name}-repo`);
   const captured = await lifeboat('capture', '--source', source.device, '--repo', repo, '--json');
   expect(captured.exitCode, captured.stdout + captured.stderr).toBe(0);
@@ -105,7 +125,17 @@ describeWith([...NEEDS], 'capture then restore gives back the same disk', () => 
       expect(doc.extents.map((e) => [e.number, e.filesystem.type])).toEqual([[2, 'ntfs']]);
 
       const other = await buildGptDisk(scratch(), 'other.img');
-      const restored = await lifeboat('restore', '--repo', repo, '--target', `${other.device}p2`, '--verify', '--yes', '--confirm-target', `${path.basename(other.device)}p2`);
+      const restored = await lifeboat(
+        'restore',
+        '--repo',
+        repo,
+        '--target',
+        `${other.device}p2`,
+        '--verify',
+        '--yes',
+        '--confirm-target',
+        `${path.basename(other.device)}p2`,
+      );
       expect(restored.exitCode, restored.stderr).toBe(0);
       const check = await checkFilesystem(`${other.device}p2`, 'ntfs');
       expect(check.ok, check.output).toBe(true);

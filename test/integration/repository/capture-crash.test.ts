@@ -54,7 +54,8 @@ describeWith([...NEEDS], 'a capture killed with SIGKILL at any moment', () => {
     const startedMs = performance.now();
     // 16 MiB random (incompressible) + 12 MiB counting text: about 17 MiB of packs in 30-odd chunks.
     const disk = await dataDisk(scratch(), 'kill-source.img', 64 * MiB, 16, 12);
-    const capture = (repo: string, packSize: number | null) => lifeboat('capture', '--source', disk.device, '--repo', repo, '--json', ...(packSize ? ['--pack-size', String(packSize)] : []));
+    const capture = (repo: string, packSize: number | null) =>
+      lifeboat('capture', '--source', disk.device, '--repo', repo, '--json', ...(packSize ? ['--pack-size', String(packSize)] : []));
 
     // A capture that is not killed: what a rerun after a late kill must beat, and how long the
     // start-up before its lock takes (for the early kills).
@@ -141,7 +142,13 @@ describeWith([...NEEDS], 'a capture killed with SIGKILL at any moment', () => {
       // The rerun took the lock over, salvaged or adopted what it found and cleared tmp/.
       expect(await readdir(path.join(repo, 'tmp')), why).toEqual([]);
       expect(await readdir(repo), why).not.toContain('lock');
-      rows.push({ moment: describeMoment(moment), packSize: packSize ? '4 MiB' : '512 MiB', noted, rerunStoredBytes: result['storedBytes'] as number, reusedChunks: result['reusedChunks'] as number });
+      rows.push({
+        moment: describeMoment(moment),
+        packSize: packSize ? '4 MiB' : '512 MiB',
+        noted,
+        rerunStoredBytes: result['storedBytes'] as number,
+        reusedChunks: result['reusedChunks'] as number,
+      });
       if (rows.length === KILLS) {
         // The last rerun's snapshot against the source disk itself, chunk by chunk and table bytes.
         const against = await lifeboat('verify', '--repo', repo, '--against', disk.device);
@@ -151,7 +158,10 @@ describeWith([...NEEDS], 'a capture killed with SIGKILL at any moment', () => {
       await rm(repo, { recursive: true });
     }
 
-    const table = rows.map((r) => `  ${r.moment.padEnd(40)} packs ${r.packSize.padEnd(7)}: rerun stored ${(r.rerunStoredBytes / MiB).toFixed(1).padStart(4)} MiB, reused ${String(r.reusedChunks).padStart(2)} chunks; check noted ${r.noted.join(', ') || 'nothing'}`);
+    const table = rows.map(
+      (r) =>
+        `  ${r.moment.padEnd(40)} packs ${r.packSize.padEnd(7)}: rerun stored ${(r.rerunStoredBytes / MiB).toFixed(1).padStart(4)} MiB, reused ${String(r.reusedChunks).padStart(2)} chunks; check noted ${r.noted.join(', ') || 'nothing'}`,
+    );
     process.stdout.write(
       `capture SIGKILL: ${rows.length} kills without a snapshot (+${afterManifest} after the manifest, ${finishedFirst} captures finished first) in ${((performance.now() - startedMs) / 1000).toFixed(1)} s; a fresh capture takes ${freshMs.toFixed(0)} ms (lock at ${String(timeline.lockMs?.toFixed(0))} ms) and stores ${(freshStored / MiB).toFixed(1)} MiB\n${table.join('\n')}\n`,
     );

@@ -18,7 +18,6 @@ import { seededBytes } from '../../helpers/populate-fs.js';
 import { MiB, lifeboat } from '../pipeline/cli-pipeline.js';
 import { check, copyRepository, expectCheckPasses, snapshotIds } from './repository-cli.js';
 
-
 function flip(bytes: Buffer, at: number, mask: number): void {
   bytes.writeUInt8(bytes.readUInt8(at) ^ mask, at);
 }
@@ -247,14 +246,17 @@ describe('hostile repositories get a clear answer, never a hang', () => {
     const doc = JSON.parse(run.stdout) as { findings: Array<{ severity: string; kind: string; message: string }> };
     return { exitCode: run.exitCode ?? -1, findings: doc.findings };
   }
-  const kinds = (findings: Array<{ severity: string; kind: string }>, severity: string) => [...new Set(findings.filter((f) => f.severity === severity).map((f) => f.kind))].sort();
+  const kinds = (findings: Array<{ severity: string; kind: string }>, severity: string) =>
+    [...new Set(findings.filter((f) => f.severity === severity).map((f) => f.kind))].sort();
 
   it('a repository.json that is null, or a FIFO', async () => {
     const nulled = await fresh('config-null');
     await writeFile(path.join(nulled, 'repository.json'), 'null');
     const first = await checkWithin(nulled);
     expect(first.exitCode).toBe(1);
-    expect(first.findings).toEqual([expect.objectContaining({ severity: 'error', kind: 'repository', message: expect.stringContaining('is not a Lifeboat repository') })]);
+    expect(first.findings).toEqual([
+      expect.objectContaining({ severity: 'error', kind: 'repository', message: expect.stringContaining('is not a Lifeboat repository') }),
+    ]);
     const fifo = await fresh('config-fifo');
     await rm(path.join(fifo, 'repository.json'));
     await execa('mkfifo', [path.join(fifo, 'repository.json')]);
@@ -313,6 +315,10 @@ describe('hostile repositories get a clear answer, never a hang', () => {
     await writeFile(path.join(repo, 'snapshots', 'copy-of-snapshot.snapshot'), 'x');
     const found = await checkWithin(repo);
     expect(found.exitCode).toBe(0);
-    expect(found.findings.filter((f) => f.kind === 'layout').map((f) => path.basename(f.message.split(' ')[0] as string))).toEqual(['notes.txt', 'zz', 'copy-of-snapshot.snapshot']);
+    expect(found.findings.filter((f) => f.kind === 'layout').map((f) => path.basename(f.message.split(' ')[0] as string))).toEqual([
+      'notes.txt',
+      'zz',
+      'copy-of-snapshot.snapshot',
+    ]);
   });
 });

@@ -35,7 +35,7 @@ async function capture(device: string, repo: string, chunkSize?: number): Promis
 describeWith([...NEEDS], 'snapshots over time in one repository', () => {
   const scratch = useScratch('all');
 
-  it('a second capture after 1% of the files changed stores only a few percent; forget + prune frees the first one\'s chunks; the second restores whole', async () => {
+  it("a second capture after 1% of the files changed stores only a few percent; forget + prune frees the first one's chunks; the second restores whole", async () => {
     const sourceFile = await scratch().sparseFile('incremental-source.img', 128 * MiB);
     await execa('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', sourceFile], { input: 'label: gpt\ntype=linux\n' });
     const source = await scratch().attachPartitioned(sourceFile);
@@ -92,7 +92,9 @@ describeWith([...NEEDS], 'snapshots over time in one repository', () => {
     expect(pruned.exitCode, pruned.stderr + pruned.stdout).toBe(0);
     const prune = JSON.parse(pruned.stdout) as { bytesFreed: number; chunksRemoved: number; packsRewritten: number };
     const after = await packBytes(repo);
-    process.stdout.write(`prune: freed ${(prune.bytesFreed / MiB).toFixed(2)} MiB (${prune.chunksRemoved} chunks, ${prune.packsRewritten} pack(s) rewritten); packs ${(before / MiB).toFixed(2)} -> ${(after / MiB).toFixed(2)} MiB\n`);
+    process.stdout.write(
+      `prune: freed ${(prune.bytesFreed / MiB).toFixed(2)} MiB (${prune.chunksRemoved} chunks, ${prune.packsRewritten} pack(s) rewritten); packs ${(before / MiB).toFixed(2)} -> ${(after / MiB).toFixed(2)} MiB\n`,
+    );
     expect(prune.bytesFreed).toBeGreaterThan(0);
     expect(prune.chunksRemoved).toBeGreaterThan(0);
     expect(after).toBe(before - prune.bytesFreed);
@@ -100,7 +102,19 @@ describeWith([...NEEDS], 'snapshots over time in one repository', () => {
 
     const targetFile = await scratch().sparseFile('incremental-target.img', 128 * MiB);
     const target = await scratch().attach(targetFile);
-    const restored = await lifeboat('restore', '--repo', repo, '--snapshot', String(secondId), '--target', target, '--yes', '--confirm-target', path.basename(target), '--json');
+    const restored = await lifeboat(
+      'restore',
+      '--repo',
+      repo,
+      '--snapshot',
+      String(secondId),
+      '--target',
+      target,
+      '--yes',
+      '--confirm-target',
+      path.basename(target),
+      '--json',
+    );
     expect(restored.exitCode, restored.stdout.slice(-600) + restored.stderr).toBe(0);
     const fsck = await checkFilesystem(`${target}p1`, 'ext4');
     expect(fsck.ok, fsck.output).toBe(true);

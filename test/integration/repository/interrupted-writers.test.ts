@@ -55,7 +55,8 @@ async function unfinishedPack(): Promise<{ chunks: StoredChunk[]; file: string; 
 }
 
 /** Accepts every blob whose stored bytes hash to its name (codec 0 here), like the worker's proof. */
-const proof = async (blob: { digest: Buffer; stored: Buffer }) => (createHash('sha256').update(blob.stored).digest().equals(blob.digest) ? null : 'its SHA-256 does not match');
+const proof = async (blob: { digest: Buffer; stored: Buffer }) =>
+  createHash('sha256').update(blob.stored).digest().equals(blob.digest) ? null : 'its SHA-256 does not match';
 
 describe('salvaging an unfinished pack', () => {
   it('seals the blobs before a cut anywhere (inside a header, inside a blob, on a boundary) and drops the rest', async () => {
@@ -79,7 +80,10 @@ describe('salvaging an unfinished pack', () => {
       }
       expect(sealed?.chunks, name).toBe(kept);
       const entries = await readPackTrailer(dir, sealed!.packId);
-      expect(entries.map((e) => e.digest.toString('hex')), name).toEqual(chunks.slice(0, kept).map((c) => Buffer.from(c.digest).toString('hex')));
+      expect(
+        entries.map((e) => e.digest.toString('hex')),
+        name,
+      ).toEqual(chunks.slice(0, kept).map((c) => Buffer.from(c.digest).toString('hex')));
       const reader = new PackReader(dir);
       for (const [i, entry] of entries.entries()) expect((await reader.readStored(entry.digest, entry.location)).equals(chunks[i]!.stored), name).toBe(true);
       await reader.close();
@@ -223,7 +227,9 @@ describe('check on a directory whose first capture was killed', () => {
     await writeFile(path.join(repoDir, 'tmp', 'repository.json.0123456789ab'), '');
     const half = await checkRepository({ repoDir, readData: false });
     expect(half.ok).toBe(true);
-    expect(half.findings).toEqual([expect.objectContaining({ severity: 'warning', kind: 'repository', message: expect.stringContaining('no repository yet') })]);
+    expect(half.findings).toEqual([
+      expect.objectContaining({ severity: 'warning', kind: 'repository', message: expect.stringContaining('no repository yet') }),
+    ]);
     const empty = path.join(dir, 'empty');
     await mkdir(empty);
     const refused = await checkRepository({ repoDir: empty, readData: false });

@@ -167,7 +167,10 @@ describe('a repository directory', () => {
   });
 
   it('refuses a repository.json from a newer Lifeboat, and one that is JSON but not a record', async () => {
-    await writeFile(path.join(dir, 'repository.json'), JSON.stringify({ format: 'lifeboat-repository', version: 99, id: 'ab'.repeat(16), createdAt: '2026-01-01T00:00:00.000Z', chunkSizeBytes: CHUNK_BYTES }));
+    await writeFile(
+      path.join(dir, 'repository.json'),
+      JSON.stringify({ format: 'lifeboat-repository', version: 99, id: 'ab'.repeat(16), createdAt: '2026-01-01T00:00:00.000Z', chunkSizeBytes: CHUNK_BYTES }),
+    );
     const newer = await refusal(Repository.open(dir));
     expect(newer.code).toBe('UNSUPPORTED_FORMAT');
     expect(newer.message).toContain('version 99');
@@ -207,11 +210,45 @@ function sampleSnapshot(note: string, createdAt: string): SnapshotContent {
   const sizeBytes = 1024 * KIB;
   return {
     description: {
-      schema: SNAPSHOT_SCHEMA, tool: 'lifeboat 0.1.0', createdAt, finishedAt: createdAt, note, scope: 'disk', chunkSizeBytes: CHUNK_BYTES,
+      schema: SNAPSHOT_SCHEMA,
+      tool: 'lifeboat 0.1.0',
+      createdAt,
+      finishedAt: createdAt,
+      note,
+      scope: 'disk',
+      chunkSizeBytes: CHUNK_BYTES,
       source: { path: '/images/blank.img', kind: 'image-file', model: null, serial: null, sizeBytes, logicalSectorSize: 512, physicalSectorSize: 512 },
-      table: { scheme: 'none', sectorSizeBytes: 512, diskSizeBytes: sizeBytes, diskSectors: sizeBytes / 512, mbr: null, gpt: null, partitions: [], metadataAreas: [], gaps: [], warnings: [] },
+      table: {
+        scheme: 'none',
+        sectorSizeBytes: 512,
+        diskSizeBytes: sizeBytes,
+        diskSectors: sizeBytes / 512,
+        mbr: null,
+        gpt: null,
+        partitions: [],
+        metadataAreas: [],
+        gaps: [],
+        warnings: [],
+      },
       metadataAreas: [],
-      extents: [{ kind: 'disk', number: null, startBytes: 0, sizeBytes, partition: null, filesystem: null, coverage: 'whole', reason: 'no partition table', usedBytes: sizeBytes, rangeStart: 0, rangeCount: 1, chunkStart: 0, chunkCount: 16, storedChunks: 0 }],
+      extents: [
+        {
+          kind: 'disk',
+          number: null,
+          startBytes: 0,
+          sizeBytes,
+          partition: null,
+          filesystem: null,
+          coverage: 'whole',
+          reason: 'no partition table',
+          usedBytes: sizeBytes,
+          rangeStart: 0,
+          rangeCount: 1,
+          chunkStart: 0,
+          chunkCount: 16,
+          storedChunks: 0,
+        },
+      ],
       totals: { usedBytes: sizeBytes, chunks: 16, newChunks: 0, newStoredBytes: 0 },
     },
     metadataBytes: Buffer.alloc(0),
@@ -285,7 +322,10 @@ describe('the repository lock', () => {
   it('takes over a lock left by a process that no longer runs on this host, with a warning', async () => {
     // Linux pids are below pid_max, so pid_max itself never runs.
     const deadPid = Number(await readFile('/proc/sys/kernel/pid_max', 'utf8'));
-    await writeFile(path.join(dir, 'lock'), JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: '2026-11-21T10:30:00.000Z', command: 'capture /dev/sdx' }));
+    await writeFile(
+      path.join(dir, 'lock'),
+      JSON.stringify({ pid: deadPid, host: os.hostname(), startedAt: '2026-11-21T10:30:00.000Z', command: 'capture /dev/sdx' }),
+    );
     const lock = await lockRepository(dir, 'capture /dev/sdz');
     expect(lock.takenOver).toContain(`stale lock left by pid ${deadPid}`);
     expect(lock.takenOver).toContain('capture /dev/sdx');
@@ -295,7 +335,10 @@ describe('the repository lock', () => {
   });
 
   it('does not take over a lock held from another host', async () => {
-    await writeFile(path.join(dir, 'lock'), JSON.stringify({ pid: 1, host: 'other-machine', startedAt: '2026-11-21T10:30:00.000Z', command: 'capture /dev/sda' }));
+    await writeFile(
+      path.join(dir, 'lock'),
+      JSON.stringify({ pid: 1, host: 'other-machine', startedAt: '2026-11-21T10:30:00.000Z', command: 'capture /dev/sda' }),
+    );
     const error = await refusal(lockRepository(dir, 'capture /dev/sdz'));
     expect(error.code).toBe('REPOSITORY_LOCKED');
     expect(error.message).toContain('other-machine');

@@ -20,7 +20,8 @@ const SEED = 0x9e0e_2026;
 /** Pack files of a repository, relative to it. */
 async function packFiles(repo: string): Promise<string[]> {
   const files: string[] = [];
-  for (const sub of await readdir(path.join(repo, 'packs'))) for (const name of await readdir(path.join(repo, 'packs', sub))) files.push(path.join('packs', sub, name));
+  for (const sub of await readdir(path.join(repo, 'packs')))
+    for (const name of await readdir(path.join(repo, 'packs', sub))) files.push(path.join('packs', sub, name));
   return files.sort();
 }
 
@@ -32,7 +33,8 @@ type Anchor = (typeof ANCHORS)[number];
 async function anchorProbe(repo: string, anchor: Anchor): Promise<() => boolean> {
   const packsNow = new Set(await packFiles(repo));
   const indexInode = statSync(path.join(repo, 'index')).ino;
-  const packsSeen = () => readdirSync(path.join(repo, 'packs')).flatMap((sub) => readdirSync(path.join(repo, 'packs', sub)).map((name) => path.join('packs', sub, name)));
+  const packsSeen = () =>
+    readdirSync(path.join(repo, 'packs')).flatMap((sub) => readdirSync(path.join(repo, 'packs', sub)).map((name) => path.join('packs', sub, name)));
   switch (anchor) {
     case 'the lock':
       return () => existsSync(path.join(repo, 'lock'));
@@ -86,7 +88,14 @@ describeWith([...NEEDS], 'a prune killed with SIGKILL at any moment', () => {
     const baselinePacks = await packFiles(baselineRepo);
     const states: Array<[string, string, string[]]> = [
       ['new packs sealed, old index', template, baselinePacks.filter((file) => !templatePacks.includes(file)).map((file) => path.join(baselineRepo, file))],
-      ['new index, old packs not yet deleted', baselineRepo, templatePacks.filter((file) => !baselinePacks.includes(file)).filter((_, i) => i % 2 === 0).map((file) => path.join(template, file))],
+      [
+        'new index, old packs not yet deleted',
+        baselineRepo,
+        templatePacks
+          .filter((file) => !baselinePacks.includes(file))
+          .filter((_, i) => i % 2 === 0)
+          .map((file) => path.join(template, file)),
+      ],
     ];
     for (const [name, base, extraPacks] of states) {
       expect(extraPacks.length, name).toBeGreaterThan(0);
@@ -147,10 +156,14 @@ describeWith([...NEEDS], 'a prune killed with SIGKILL at any moment', () => {
       expect(verified.exitCode, `verify after ${why}: ${verified.stderr}`).toBe(0);
       const after = await packBytes(repo);
       expect(after, why).toBeLessThan(before);
-      lines.push(`  ${delayMs.toString().padStart(2)} ms after ${anchor.padEnd(24)}: check noted ${noted.join(', ') || 'nothing'}; after the rerun ${(before / MiB).toFixed(1)} -> ${(after / MiB).toFixed(1)} MiB`);
+      lines.push(
+        `  ${delayMs.toString().padStart(2)} ms after ${anchor.padEnd(24)}: check noted ${noted.join(', ') || 'nothing'}; after the rerun ${(before / MiB).toFixed(1)} -> ${(after / MiB).toFixed(1)} MiB`,
+      );
       await rm(repo, { recursive: true });
     }
-    process.stdout.write(`prune SIGKILL: ${kills} kills in ${((performance.now() - startedMs) / 1000).toFixed(1)} s; an uninterrupted prune takes ${pruneMs.toFixed(0)} ms and frees ${(freed / MiB).toFixed(1)} MiB\n${lines.join('\n')}\n`);
+    process.stdout.write(
+      `prune SIGKILL: ${kills} kills in ${((performance.now() - startedMs) / 1000).toFixed(1)} s; an uninterrupted prune takes ${pruneMs.toFixed(0)} ms and frees ${(freed / MiB).toFixed(1)} MiB\n${lines.join('\n')}\n`,
+    );
     expect(kills).toBe(KILLS);
   }, 300_000);
 });

@@ -32,7 +32,10 @@ export async function check(repo: string, readData = false): Promise<{ exitCode:
 /** Asserts check passes (exit 0, no error finding) and returns the kinds of what it noted. */
 export async function expectCheckPasses(repo: string, readData: boolean, why: string): Promise<string[]> {
   const { exitCode, doc, text } = await check(repo, readData);
-  expect(doc.findings.filter((f) => f.severity === 'error'), `${why}\n${text}`).toEqual([]);
+  expect(
+    doc.findings.filter((f) => f.severity === 'error'),
+    `${why}\n${text}`,
+  ).toEqual([]);
   expect(exitCode, `${why}\n${text}`).toBe(0);
   return doc.findings.map((f) => `${f.severity}:${f.kind}`);
 }
@@ -62,7 +65,13 @@ export async function copyRepository(from: string, to: string): Promise<void> {
  * A GPT disk of `sizeBytes` with one ext4 partition holding `randomMiB` of seeded random bytes
  * (incompressible) and `textMiB` of counting text (compressible), on a loop device.
  */
-export async function dataDisk(scratch: Scratch, name: string, sizeBytes: number, randomMiB: number, textMiB: number): Promise<{ file: string; device: string; partition: string }> {
+export async function dataDisk(
+  scratch: Scratch,
+  name: string,
+  sizeBytes: number,
+  randomMiB: number,
+  textMiB: number,
+): Promise<{ file: string; device: string; partition: string }> {
   const file = await scratch.sparseFile(name, sizeBytes);
   await execa('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', file], { input: 'label: gpt\ntype=linux\n' });
   const device = await scratch.attachPartitioned(file);

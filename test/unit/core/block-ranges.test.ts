@@ -17,7 +17,11 @@ describe('used-block runs', () => {
     builder.add(12, 10);
     builder.add(100, 1);
     const ranges = builder.build();
-    expect(ranges.toJSON()).toEqual([[0, 5], [10, 12], [100, 1]]);
+    expect(ranges.toJSON()).toEqual([
+      [0, 5],
+      [10, 12],
+      [100, 1],
+    ]);
     expect(ranges.totalBlocks).toBe(18);
     expect(ranges.has(21)).toBe(true);
     expect(ranges.has(22)).toBe(false);
@@ -25,7 +29,7 @@ describe('used-block runs', () => {
   });
 
   it('reads an LSB-first bitmap bit for bit, across whole 0x00 and 0xFF bytes', () => {
-    const pattern = '1100000011111111111111110000000000000000101' + '1'.repeat(21);
+    const pattern = `1100000011111111111111110000000000000000101${'1'.repeat(21)}`;
     const builder = new BlockRangesBuilder(1000);
     builder.addBitmap(bitmapOf(pattern), 100, pattern.length);
     const expected: Array<[number, number]> = [];

@@ -54,11 +54,20 @@ describe('a repository written with the JavaScript CRC-32C', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-crc-'));
     try {
       const random = seededRandom(11);
-      await writeFile(path.join(dir, 'disk.img'), new Uint8Array(3 << 20).map(() => Math.floor(random() * 256)));
-      for (const [writer, checker] of [['js', 'native'], ['native', 'js']] as const) {
+      await writeFile(
+        path.join(dir, 'disk.img'),
+        new Uint8Array(3 << 20).map(() => Math.floor(random() * 256)),
+      );
+      for (const [writer, checker] of [
+        ['js', 'native'],
+        ['native', 'js'],
+      ] as const) {
         const repo = path.join(dir, `repo-${writer}`);
         const env = (which: string) => (which === 'js' ? { LIFEBOAT_CRC32C: 'js' } : {});
-        const capture = await execa(process.execPath, [main, 'capture', '--source', path.join(dir, 'disk.img'), '--repo', repo, '--chunk-size', '65536'], { env: env(writer), reject: false });
+        const capture = await execa(process.execPath, [main, 'capture', '--source', path.join(dir, 'disk.img'), '--repo', repo, '--chunk-size', '65536'], {
+          env: env(writer),
+          reject: false,
+        });
         expect(capture.exitCode, capture.stderr).toBe(0);
         const check = await execa(process.execPath, [main, 'check', '--repo', repo, '--read-data'], { env: env(checker), reject: false });
         expect(check.exitCode, check.stdout + check.stderr).toBe(0);

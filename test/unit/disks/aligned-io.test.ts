@@ -43,7 +43,9 @@ function watched(handle: FileHandle, calls: Call[], options: { cap?: number; yie
 
 function expectAllAligned(calls: Call[]): void {
   expect(calls.length).toBeGreaterThan(0);
-  const bad = calls.filter((call) => call.position % SECTOR !== 0 || call.length % SECTOR !== 0 || call.length === 0 || call.address % SECTOR !== 0 || !call.arena);
+  const bad = calls.filter(
+    (call) => call.position % SECTOR !== 0 || call.length % SECTOR !== 0 || call.length === 0 || call.address % SECTOR !== 0 || !call.arena,
+  );
   expect(bad).toEqual([]);
 }
 

@@ -8,15 +8,50 @@ import { targetRefusal } from '../../../recovery/disks/open-for-pipeline.js';
 import type { HelperDisk, HelperPartition } from '../../../recovery/helper/protocol.js';
 
 function partition(number: number, mountpoints: string[]): HelperPartition {
-  return { name: `Harddisk1Partition${number}`, path: `\\\\?\\GLOBALROOT\\Device\\Harddisk1\\Partition${number}`, major: 0, minor: 0, number, startBytes: number * 1048576, sizeBytes: 1048576, type: null, uuid: null, label: null, readOnly: false, mountpoints, holders: [] };
+  return {
+    name: `Harddisk1Partition${number}`,
+    path: `\\\\?\\GLOBALROOT\\Device\\Harddisk1\\Partition${number}`,
+    major: 0,
+    minor: 0,
+    number,
+    startBytes: number * 1048576,
+    sizeBytes: 1048576,
+    type: null,
+    uuid: null,
+    label: null,
+    readOnly: false,
+    mountpoints,
+    holders: [],
+  };
 }
 
 function disk(partitions: HelperPartition[], flags: Partial<HelperDisk> = {}): HelperDisk {
   return {
-    name: 'PhysicalDrive1', path: '\\\\.\\PhysicalDrive1', major: 0, minor: 0, sizeBytes: 1 << 30, logicalSectorSize: 512, physicalSectorSize: 4096,
-    model: 'Disk', vendor: null, serial: 'S1', wwn: null, transport: 'nvme', removable: false, rotational: false, readOnly: false,
-    discardGranularityBytes: 0, discardMaxBytes: 0, loopBackingFile: null, partitionTableType: 'gpt', partitions, mountpoints: [], holders: [],
-    isSystem: false, isBootMedium: false, ...flags,
+    name: 'PhysicalDrive1',
+    path: '\\\\.\\PhysicalDrive1',
+    major: 0,
+    minor: 0,
+    sizeBytes: 1 << 30,
+    logicalSectorSize: 512,
+    physicalSectorSize: 4096,
+    model: 'Disk',
+    vendor: null,
+    serial: 'S1',
+    wwn: null,
+    transport: 'nvme',
+    removable: false,
+    rotational: false,
+    readOnly: false,
+    discardGranularityBytes: 0,
+    discardMaxBytes: 0,
+    loopBackingFile: null,
+    partitionTableType: 'gpt',
+    partitions,
+    mountpoints: [],
+    holders: [],
+    isSystem: false,
+    isBootMedium: false,
+    ...flags,
   };
 }
 
@@ -33,7 +68,9 @@ describe('target rules on Windows', () => {
 
   it('refuses the disk whose drive letter holds the repository, in any letter case', async () => {
     const helperDisk = disk([partition(1, ['C:\\']), partition(2, ['D:\\'])]);
-    expect(await targetRefusal('\\\\.\\PhysicalDrive1', { helperDisk, partition: null }, { repoDir: 'd:\\images\\pc1' }, 'win32')).toMatch(/holds the repository/);
+    expect(await targetRefusal('\\\\.\\PhysicalDrive1', { helperDisk, partition: null }, { repoDir: 'd:\\images\\pc1' }, 'win32')).toMatch(
+      /holds the repository/,
+    );
   });
 
   it('refuses a partition holding the repository but accepts its sibling', async () => {

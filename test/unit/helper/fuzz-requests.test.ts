@@ -21,7 +21,6 @@ const TEMPLATES = [
   '{"id": 8, "op": "lock-volumes", "device": "/dev/sdb"}',
 ];
 
-
 function mutate(text: string, next: () => number): string {
   const chars = [...text];
   const edits = 1 + Math.floor(next() * 6);
@@ -51,7 +50,9 @@ describe('the helper survives mutated requests', () => {
         await helper.sendRaw(line).then(
           () => answered++,
           (error: { code?: string }) => {
-            expect(error.code, `request ${i}: ${line}`).toMatch(/^(HELPER_BAD_REQUEST|HELPER_UNKNOWN_OP|HELPER_REQUEST_TOO_LONG|DEVICE_NOT_FOUND|UNSUPPORTED|OUT_OF_RANGE|NOT_A_DISK)$/);
+            expect(error.code, `request ${i}: ${line}`).toMatch(
+              /^(HELPER_BAD_REQUEST|HELPER_UNKNOWN_OP|HELPER_REQUEST_TOO_LONG|DEVICE_NOT_FOUND|UNSUPPORTED|OUT_OF_RANGE|NOT_A_DISK)$/,
+            );
             answered++;
           },
         );

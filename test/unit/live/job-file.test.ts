@@ -7,7 +7,9 @@ import { parseJobFile, parseJobSteps, splitWords } from '../../../recovery/live/
 
 describe('job files', () => {
   it('reads steps in order with their lines, then the action, skipping comments and blank lines', () => {
-    const job = parseJobFile('# image the office PC\r\n\ncapture --source /dev/nvme0n1 --repo images/pc-114 --note "before repair"\n  verify --repo images/pc-114  # prove it\nthen poweroff\n');
+    const job = parseJobFile(
+      '# image the office PC\r\n\ncapture --source /dev/nvme0n1 --repo images/pc-114 --note "before repair"\n  verify --repo images/pc-114  # prove it\nthen poweroff\n',
+    );
     expect(job.steps).toEqual([
       { args: ['capture', '--source', '/dev/nvme0n1', '--repo', 'images/pc-114', '--note', 'before repair'], where: 'line 3' },
       { args: ['verify', '--repo', 'images/pc-114'], where: 'line 4' },
@@ -55,7 +57,10 @@ describe('job files', () => {
 describe('jobs on the kernel command line', () => {
   it('splits steps at semicolons, with the action last', () => {
     const job = parseJobSteps('capture --source /dev/vda --repo images/a; restore --repo images/a --target /dev/vdb --yes --confirm-target vdb; then reboot');
-    expect(job.steps.map((step) => [step.args[0], step.where])).toEqual([['capture', 'step 1'], ['restore', 'step 2']]);
+    expect(job.steps.map((step) => [step.args[0], step.where])).toEqual([
+      ['capture', 'step 1'],
+      ['restore', 'step 2'],
+    ]);
     expect(job.then).toBe('reboot');
   });
 });

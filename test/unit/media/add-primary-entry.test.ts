@@ -56,11 +56,14 @@ function expectOnlySlotChanged(before: Uint8Array, after: Uint8Array, slot: numb
 
 async function partitionsOf(sector: Uint8Array, diskSizeBytes: number) {
   // A sparse stand-in for the disk: only LBA 0 matters to the parser of a table without logical partitions.
-  const source = { sizeBytes: diskSizeBytes, readAt: (offset: number, length: number) => (offset === 0 ? bufferSource(sector).readAt(0, length) : Promise.resolve(new Uint8Array(length))) };
+  const source = {
+    sizeBytes: diskSizeBytes,
+    readAt: (offset: number, length: number) => (offset === 0 ? bufferSource(sector).readAt(0, length) : Promise.resolve(new Uint8Array(length))),
+  };
   return (await readPartitionTable(source, SECTOR)).partitions;
 }
 
-describe('adding the data partition to a live image\'s MBR', () => {
+describe("adding the data partition to a live image's MBR", () => {
   it('puts a type 0x07 entry in slot 3, from the first MiB boundary after the image to the end of the disk, and changes nothing else', async () => {
     const before = mbrSector(LIVE);
     const disk = 8 * GiB;
@@ -88,7 +91,7 @@ describe('adding the data partition to a live image\'s MBR', () => {
     expect(beyond.startLba * SECTOR).toBe(301 * MiB);
   });
 
-  it('leaves the caller\'s sector untouched, also when it is a Buffer (whose slice is a view)', () => {
+  it("leaves the caller's sector untouched, also when it is a Buffer (whose slice is a view)", () => {
     const original = Buffer.from(mbrSector(LIVE));
     const copy = Buffer.from(original);
     const first = addPrimaryEntry(original, null, request(8 * GiB));
@@ -97,7 +100,14 @@ describe('adding the data partition to a live image\'s MBR', () => {
   });
 
   it('uses the first free slot, whichever it is', () => {
-    const added = addPrimaryEntry(mbrSector([{ slot: 1, type: 0x83, start: 64, sectors: 1000 }, { slot: 3, type: 0xef, start: 2048, sectors: 2048 }]), null, request(GiB, 2 * MiB));
+    const added = addPrimaryEntry(
+      mbrSector([
+        { slot: 1, type: 0x83, start: 64, sectors: 1000 },
+        { slot: 3, type: 0xef, start: 2048, sectors: 2048 },
+      ]),
+      null,
+      request(GiB, 2 * MiB),
+    );
     expect(added.number).toBe(2);
     expect(added.startLba).toBe(4096);
   });
@@ -108,7 +118,16 @@ describe('adding the data partition to a live image\'s MBR', () => {
     expect(chsBytes(16_450_559)).toEqual([254, 0xff, 0xff]);
     expect(chsBytes(16_450_560)).toEqual([0xfe, 0xff, 0xff]);
     const added = addPrimaryEntry(mbrSector(LIVE), null, request(8 * GiB));
-    expect(Array.from(added.sector.subarray(446 + 32, 446 + 48))).toEqual([0, ...chsBytes(added.startLba), 0x07, 0xfe, 0xff, 0xff, ...u32(added.startLba), ...u32(added.sectors)]);
+    expect(Array.from(added.sector.subarray(446 + 32, 446 + 48))).toEqual([
+      0,
+      ...chsBytes(added.startLba),
+      0x07,
+      0xfe,
+      0xff,
+      0xff,
+      ...u32(added.startLba),
+      ...u32(added.sectors),
+    ]);
   });
 
   it('caps a data partition on a disk larger than 2 TiB at the MBR limit and says so', async () => {
@@ -146,7 +165,10 @@ describe('refusing tables that cannot take a data partition', () => {
   it('a GPT header at LBA 1, or a protective 0xEE entry: MEDIA_NO_FREE_SLOT naming the GPT', () => {
     const lba1 = new Uint8Array(SECTOR);
     lba1.set(Buffer.from('EFI PART'), 0);
-    for (const [sector, second] of [[mbrSector(LIVE), lba1], [mbrSector([{ slot: 1, type: 0xee, start: 1, sectors: 100_000 }]), null]] as const) {
+    for (const [sector, second] of [
+      [mbrSector(LIVE), lba1],
+      [mbrSector([{ slot: 1, type: 0xee, start: 1, sectors: 100_000 }]), null],
+    ] as const) {
       const error = refusalOf(() => addPrimaryEntry(sector, second, request(8 * GiB)), 'a GPT image');
       expect(error.code).toBe('MEDIA_NO_FREE_SLOT');
       expect(error.message).toContain('GPT');
@@ -175,7 +197,10 @@ describe('refusing tables that cannot take a data partition', () => {
   });
 
   it('overlapping entries (hybrid images overlap on purpose): the new entry goes behind both and overlaps neither', async () => {
-    const overlapping = mbrSector([{ slot: 1, type: 0x17, start: 0, sectors: 500_000 }, { slot: 2, type: 0xef, start: 400_000, sectors: 300_000 }]);
+    const overlapping = mbrSector([
+      { slot: 1, type: 0x17, start: 0, sectors: 500_000 },
+      { slot: 2, type: 0xef, start: 400_000, sectors: 300_000 },
+    ]);
     const added = addPrimaryEntry(overlapping, null, request(GiB, 100 * SECTOR));
     expect(added.startLba * SECTOR).toBe(Math.ceil((700_000 * SECTOR) / MiB) * MiB);
     const partitions = await partitionsOf(added.sector, GiB);

@@ -24,7 +24,11 @@ describe('finding the live image', () => {
   });
 
   it('takes the first that exists, and says where it looked and what to do when none does', async () => {
-    const places = { execPath: path.join(dir, 'bin', 'lifeboat'), moduleDir: path.join(dir, 'checkout', 'recovery', 'media'), mediumDir: path.join(dir, 'medium') };
+    const places = {
+      execPath: path.join(dir, 'bin', 'lifeboat'),
+      moduleDir: path.join(dir, 'checkout', 'recovery', 'media'),
+      mediumDir: path.join(dir, 'medium'),
+    };
     const none = (() => {
       try {
         locateImage(undefined, places);

@@ -15,23 +15,37 @@ function image(bytes: Uint8Array) {
 const target = (sizeBytes: number, logicalSectorSize = SECTOR) => ({ path: '/dev/sdz', sizeBytes, logicalSectorSize });
 
 async function refusal(run: () => Promise<unknown>): Promise<LifeboatError> {
-  const error = await run().then(() => null, (e: unknown) => e);
+  const error = await run().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(LifeboatError);
   return error as LifeboatError;
 }
 
 describe('planning a media write', () => {
-  it('adds the data partition in slot 3 from the next MiB boundary to the end, and keeps the image\'s two partitions', async () => {
+  it("adds the data partition in slot 3 from the next MiB boundary to the end, and keeps the image's two partitions", async () => {
     const bytes = hybridImage();
     const plan = await planMedium(image(bytes), target(128 * MiB), { dataPartition: true });
-    expect(plan.imageTable.partitions.map((p) => [p.number, p.type])).toEqual([[1, '0x83'], [2, '0xef']]);
-    expect(plan.dataPartition).toEqual({ number: 3, startBytes: 4 * MiB, sizeBytes: 124 * MiB, typeByte: 7, filesystem: 'exfat', label: DATA_LABEL, capped: false });
+    expect(plan.imageTable.partitions.map((p) => [p.number, p.type])).toEqual([
+      [1, '0x83'],
+      [2, '0xef'],
+    ]);
+    expect(plan.dataPartition).toEqual({
+      number: 3,
+      startBytes: 4 * MiB,
+      sizeBytes: 124 * MiB,
+      typeByte: 7,
+      filesystem: 'exfat',
+      label: DATA_LABEL,
+      capped: false,
+    });
     expect(plan.requiredBytes).toBe(4 * MiB + MIN_DATA_PARTITION_BYTES);
     expect(Buffer.from(plan.firstSector.subarray(0, 446 + 32)).equals(Buffer.from(bytes.subarray(0, 446 + 32)))).toBe(true);
     expect(plan.warnings).toEqual([]);
   });
 
-  it('without a data partition writes the image\'s own sector 0 and needs only the image\'s size', async () => {
+  it("without a data partition writes the image's own sector 0 and needs only the image's size", async () => {
     const bytes = hybridImage();
     const plan = await planMedium(image(bytes), target(bytes.length), { dataPartition: false });
     expect(plan.dataPartition).toBeNull();
@@ -69,4 +83,3 @@ describe('planning a media write', () => {
     expect(plan.warnings.join(' ')).toContain('2 TiB');
   });
 });
-

@@ -27,7 +27,10 @@ async function setUp(corrupt?: (offsetBytes: number, data: Uint8Array) => Uint8A
 }
 
 async function failure(run: Promise<unknown>): Promise<LifeboatError> {
-  const error = await run.then(() => null, (e: unknown) => e);
+  const error = await run.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(LifeboatError);
   return error as LifeboatError;
 }
@@ -41,7 +44,10 @@ describe('the order a media write keeps', () => {
     const writes = events.flatMap((e, i) => (e.kind === 'write' ? [{ ...e, i }] : []));
     const at = (kind: DiskEvent['kind']) => events.findIndex((e) => e.kind === kind);
     // 1. the clear: zeros over the first and last MiB, flushed, before anything else.
-    expect(writes.slice(0, 2).map((w) => [w.offsetBytes, w.lengthBytes])).toEqual([[0, MiB], [TARGET_BYTES - MiB, MiB]]);
+    expect(writes.slice(0, 2).map((w) => [w.offsetBytes, w.lengthBytes])).toEqual([
+      [0, MiB],
+      [TARGET_BYTES - MiB, MiB],
+    ]);
     expect(events[2]).toEqual({ kind: 'flush' });
     // 2. the data partition's filesystem, before any byte of the image.
     expect(at('format')).toBe(3);
@@ -93,7 +99,15 @@ describe('the order a media write keeps', () => {
     const { image, target, plan, format } = await setUp();
     const controller = new AbortController();
     const error = await failure(
-      writeMedium({ image, target, plan, format, signal: controller.signal, blockBytes: MiB, onProgress: (e) => (e.phase === 'data' ? controller.abort() : undefined) }),
+      writeMedium({
+        image,
+        target,
+        plan,
+        format,
+        signal: controller.signal,
+        blockBytes: MiB,
+        onProgress: (e) => (e.phase === 'data' ? controller.abort() : undefined),
+      }),
     );
     expect(error.code).toBe('CANCELLED');
     expect(error.message).toContain('no partition table');

@@ -34,13 +34,31 @@ async function original(name: string): Promise<Uint8Array> {
 
 describe('fuzzing the partition-table reader and writer on real tables', () => {
   it('survives 3000 mutations of an MBR with three logical partitions (sfdisk)', async () => {
-    const result = await fuzzParser({ original: await original('real-mbr-ebr.img'), seed: 1, iterations: 3000, parse: parseAndPlan, maxReads, maxBytesRead, from: 0, to: 60 * SECTOR });
+    const result = await fuzzParser({
+      original: await original('real-mbr-ebr.img'),
+      seed: 1,
+      iterations: 3000,
+      parse: parseAndPlan,
+      maxReads,
+      maxBytesRead,
+      from: 0,
+      to: 60 * SECTOR,
+    });
     expect(result.accepted).toBeGreaterThan(300);
     expect(result.rejected).toBeGreaterThan(0);
   });
 
   it('survives 3000 mutations in the first 34 sectors of a GPT disk (sgdisk)', async () => {
-    const result = await fuzzParser({ original: await original('real-gpt.img'), seed: 2, iterations: 3000, parse: parseAndPlan, maxReads, maxBytesRead, from: 0, to: 34 * SECTOR });
+    const result = await fuzzParser({
+      original: await original('real-gpt.img'),
+      seed: 2,
+      iterations: 3000,
+      parse: parseAndPlan,
+      maxReads,
+      maxBytesRead,
+      from: 0,
+      to: 34 * SECTOR,
+    });
     expect(result.accepted).toBeGreaterThan(300);
     expect(result.rejected).toBeGreaterThan(0);
   });
@@ -50,8 +68,24 @@ describe('fuzzing the partition-table reader and writer on real tables', () => {
     // The primary stays intact here, so a second run wrecks it first: then the reader depends on the mutated backup.
     const wrecked = bytes.slice();
     wrecked[SECTOR + 100] = 0xff;
-    const intact = await fuzzParser({ original: bytes, seed: 3, iterations: 1500, parse: parseAndPlan, maxReads, maxBytesRead, from: bytes.length - 33 * SECTOR });
-    const fallback = await fuzzParser({ original: wrecked, seed: 4, iterations: 1500, parse: parseAndPlan, maxReads, maxBytesRead, from: bytes.length - 33 * SECTOR });
+    const intact = await fuzzParser({
+      original: bytes,
+      seed: 3,
+      iterations: 1500,
+      parse: parseAndPlan,
+      maxReads,
+      maxBytesRead,
+      from: bytes.length - 33 * SECTOR,
+    });
+    const fallback = await fuzzParser({
+      original: wrecked,
+      seed: 4,
+      iterations: 1500,
+      parse: parseAndPlan,
+      maxReads,
+      maxBytesRead,
+      from: bytes.length - 33 * SECTOR,
+    });
     expect(intact.accepted).toBeGreaterThan(300);
     expect(fallback.accepted).toBeGreaterThan(100);
     // Most bytes there are unused entries or padding, so few mutations break the backup: but some must.

@@ -47,7 +47,11 @@ describe('growing the last partition of a captured table', () => {
     expect(reread.gpt?.primaryProblem).toBeNull();
     expect(reread.gpt?.backupProblem).toBeNull();
     expect(reread.warnings).toEqual([]);
-    expect(reread.gpt?.entries.map((e) => [e.firstLba, e.lastLba])).toEqual([[34, 49], [50, 79], [80, 6143]]);
+    expect(reread.gpt?.entries.map((e) => [e.firstLba, e.lastLba])).toEqual([
+      [34, 49],
+      [50, 79],
+      [80, 6143],
+    ]);
     // The captured table itself is left as it was.
     expect(table.gpt?.entries[2]?.lastLba).toBe(94);
   });
@@ -65,7 +69,9 @@ describe('growing the last partition of a captured table', () => {
     expect(end(7)).toBe(8192);
     expect(end(2)).toBe(8192);
     expect(reread.partitions.find((p) => p.number === 7)?.sizeBytes).toBe(grown.newSizeBytes);
-    expect(end(5)).toBe((table.partitions.find((p) => p.number === 5)?.startBytes ?? 0) / S + (table.partitions.find((p) => p.number === 5)?.sizeBytes ?? 0) / S);
+    expect(end(5)).toBe(
+      (table.partitions.find((p) => p.number === 5)?.startBytes ?? 0) / S + (table.partitions.find((p) => p.number === 5)?.sizeBytes ?? 0) / S,
+    );
   });
 
   it('MBR: a primary partition grows, with the CHS end fdisk would write', async () => {

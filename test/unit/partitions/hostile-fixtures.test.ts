@@ -101,7 +101,11 @@ const expectations: Record<string, (name: string) => Promise<void>> = {
   'gpt-truncated.img': async (name) => {
     const table = await parse(name);
     expect(table).toMatchObject({ scheme: 'gpt', diskSectors: 80 });
-    expect(table.gpt).toMatchObject({ source: 'primary', primaryProblem: null, backupProblem: expect.stringContaining('LBA 127, where a GPT header should be, lies past the end of the disk (80 sectors)') });
+    expect(table.gpt).toMatchObject({
+      source: 'primary',
+      primaryProblem: null,
+      backupProblem: expect.stringContaining('LBA 127, where a GPT header should be, lies past the end of the disk (80 sectors)'),
+    });
     expect(table.partitions[2]).toMatchObject({ number: 3, startBytes: 80 * 512, sizeBytes: 15 * 512 });
     expect(table.warnings).toContainEqual(expect.stringContaining('the image is truncated (at least 7680 bytes are missing)'));
     expect(table.warnings).toContainEqual(expect.stringContaining('Partition 3 ends 7680 bytes past the end of the disk'));

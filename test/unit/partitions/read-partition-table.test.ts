@@ -27,9 +27,15 @@ describe('disks without a partition table', () => {
     expect(await readPartitionTable(bufferSource(new Uint8Array(100)), S)).toMatchObject({ scheme: 'none', diskSectors: 0, partitions: [] });
     const fat = new Uint8Array(64 * S);
     fat.set([0xeb, 0x3c, 0x90], 0);
-    fat.set(Array.from('mkfs.fat', (c) => c.charCodeAt(0)), 3);
+    fat.set(
+      Array.from('mkfs.fat', (c) => c.charCodeAt(0)),
+      3,
+    );
     new DataView(fat.buffer).setUint16(0x0b, 512, true);
-    fat.set(Array.from('FAT16   ', (c) => c.charCodeAt(0)), 0x36);
+    fat.set(
+      Array.from('FAT16   ', (c) => c.charCodeAt(0)),
+      0x36,
+    );
     fat.set([0x29, 0x33], 446); // boot code bytes where entries would be
     fat.set([0x55, 0xaa], 510);
     expect((await readPartitionTable(bufferSource(fat), S)).scheme).toBe('none');
@@ -56,7 +62,12 @@ describe('MBR details', () => {
       [6, 'logical', '1234abcd-06', '0x82', 'Linux swap'],
       [7, 'logical', '1234abcd-07', '0x07', 'NTFS/exFAT'],
     ]);
-    expect(table.metadataAreas.map((a) => [a.kind, a.offsetBytes / S])).toEqual([['mbr', 0], ['ebr', 20], ['ebr', 39], ['ebr', 59]]);
+    expect(table.metadataAreas.map((a) => [a.kind, a.offsetBytes / S])).toEqual([
+      ['mbr', 0],
+      ['ebr', 20],
+      ['ebr', 39],
+      ['ebr', 59],
+    ]);
     // LBA 1; LBA 12–19 between 1 and the extended; EBR-to-logical padding at 21; 32–38; 50–58; after 69.
     expect(table.gaps.map((g) => [g.offsetBytes / S, g.sizeBytes / S, g.position])).toEqual([
       [1, 1, 'leading'],
@@ -136,7 +147,10 @@ describe('GPT details', () => {
     // Set attribute bit 2 of entry 1 in both copies, then fix the CRCs the way the fixture script does.
     const { crc32 } = await import('node:zlib');
     const view = new DataView(disk.buffer);
-    for (const [headerLba, entriesLba] of [[1, 2], [127, 95]] as const) {
+    for (const [headerLba, entriesLba] of [
+      [1, 2],
+      [127, 95],
+    ] as const) {
       disk[entriesLba * S + 48] = 0x04;
       view.setUint32(headerLba * S + 88, crc32(disk.subarray(entriesLba * S, entriesLba * S + 128 * 128)) >>> 0, true);
       view.setUint32(headerLba * S + 16, 0, true);

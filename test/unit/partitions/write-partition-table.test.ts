@@ -27,7 +27,7 @@ async function capture(disk: Uint8Array) {
 }
 
 describe('writing a GPT for a target disk', () => {
-  it('on a disk of the same size, rebuilds sgdisk\'s headers and entries byte for byte', async () => {
+  it("on a disk of the same size, rebuilds sgdisk's headers and entries byte for byte", async () => {
     const original = await image('real-gpt.img');
     const { table, metadata } = await capture(original);
     const written = apply(new Uint8Array(original.length), planPartitionTableWrites(table, metadata, original.length));
@@ -81,7 +81,9 @@ describe('writing a GPT for a target disk', () => {
     const damaged = metadata.map((area) => (area.kind === 'gpt-primary-entries' ? { ...area, bytes: area.bytes.map((b, i) => (i === 0 ? b ^ 1 : b)) } : area));
     expect(() => planPartitionTableWrites(table, damaged, 128 * S)).toThrow(expect.objectContaining({ code: 'CORRUPT_PARTITION_TABLE' }));
     const missing = metadata.filter((area) => area.kind !== 'gpt-primary-header');
-    expect(() => planPartitionTableWrites(table, missing, 128 * S)).toThrow(expect.objectContaining({ code: 'CORRUPT_PARTITION_TABLE', message: expect.stringContaining('gpt-primary-header at byte 512 is missing') }));
+    expect(() => planPartitionTableWrites(table, missing, 128 * S)).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_PARTITION_TABLE', message: expect.stringContaining('gpt-primary-header at byte 512 is missing') }),
+    );
   });
 });
 
@@ -100,11 +102,13 @@ describe('writing an MBR for a target disk', () => {
   it('refuses a target that ends inside the extended partition', async () => {
     const { table, metadata } = await capture(await image('real-mbr-ebr.img'));
     expect(requiredTargetBytes(table)).toBe(120 * S);
-    expect(() => planPartitionTableWrites(table, metadata, 100 * S)).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE', message: expect.stringContaining(`${20 * S} bytes too small`) }));
+    expect(() => planPartitionTableWrites(table, metadata, 100 * S)).toThrow(
+      expect.objectContaining({ code: 'OUT_OF_RANGE', message: expect.stringContaining(`${20 * S} bytes too small`) }),
+    );
   });
 });
 
-describe('clearing a target\'s old table', () => {
+describe("clearing a target's old table", () => {
   it('zeroes LBA 0, LBA 1 and the last LBA, after which no table is found', async () => {
     const disk = await image('real-gpt.img');
     const writes = clearPartitionTableWrites(disk.length, S);

@@ -12,7 +12,14 @@ const PACK_C = 'c'.repeat(32);
 
 /** A pack holding the named chunks, 1000 stored bytes each, one after the other. */
 function pack(id: string, names: string[]): [string, PackEntry[]] {
-  return [id, names.map((name, i) => ({ digest: digest(name), location: { packId: id, offsetBytes: 32 + i * 1048, codec: 1, storedBytes: 1000, plainBytes: 65536 }, crc32c: 0 }))];
+  return [
+    id,
+    names.map((name, i) => ({
+      digest: digest(name),
+      location: { packId: id, offsetBytes: 32 + i * 1048, codec: 1, storedBytes: 1000, plainBytes: 65536 },
+      crc32c: 0,
+    })),
+  ];
 }
 
 function indexOf(trailers: Map<string, PackEntry[]>): ChunkIndex {

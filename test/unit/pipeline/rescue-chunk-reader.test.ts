@@ -68,8 +68,16 @@ class FailingMemoryDisk implements Disk {
 /** Two partitions, 1-3 MiB and 3-5 MiB, with used ranges given in sectors relative to each. */
 function extentsOf(used1: number[], used2: number[]): PlannedExtent[] {
   const make = (number: number, startBytes: number, ranges: number[]): PlannedExtent => ({
-    kind: 'partition', number, startBytes, sizeBytes: 2 * MiB, partition: null, filesystem: null, coverage: 'filesystem', reason: null,
-    usedBytes: ranges.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0) * SECTOR, ranges: Float64Array.from(ranges),
+    kind: 'partition',
+    number,
+    startBytes,
+    sizeBytes: 2 * MiB,
+    partition: null,
+    filesystem: null,
+    coverage: 'filesystem',
+    reason: null,
+    usedBytes: ranges.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0) * SECTOR,
+    ranges: Float64Array.from(ranges),
   });
   return [make(1, 1 * MiB, used1), make(2, 3 * MiB, used2)];
 }
@@ -107,7 +115,9 @@ describe('a capture without --rescue', () => {
     const error = thrown as LifeboatError;
     expect(error.code).toBe('UNREADABLE_SECTOR');
     expect(error.details).toMatchObject({ sector: 6477, partition: 2, offsetBytes: 6477 * SECTOR, device: disk.path });
-    expect(error.message).toBe(`Reading ${disk.path} failed at byte ${6477 * SECTOR} (sector 6477, partition 2): input/output error. The disk may be failing; run the capture again with --rescue to copy everything readable, fill the unreadable sectors with zeros and list them.`);
+    expect(error.message).toBe(
+      `Reading ${disk.path} failed at byte ${6477 * SECTOR} (sector 6477, partition 2): input/output error. The disk may be failing; run the capture again with --rescue to copy everything readable, fill the unreadable sectors with zeros and list them.`,
+    );
     // The first chunk of partition 1, one span read, then halving 300 sectors: far fewer reads than sectors.
     expect(disk.reads).toBeLessThan(15);
     await reader.close();
@@ -118,7 +128,11 @@ describe('a capture without --rescue', () => {
     disk.flaky.add(2048 + 10);
     const reader = await CaptureChunkReader.open(disk, null);
     const { direct } = await captureAll(reader, extentsOf([0, 64], []));
-    expect(Buffer.from(direct.get('0:0') ?? []).subarray(0, 64 * SECTOR).equals(disk.bytes.subarray(MiB, MiB + 64 * SECTOR))).toBe(true);
+    expect(
+      Buffer.from(direct.get('0:0') ?? [])
+        .subarray(0, 64 * SECTOR)
+        .equals(disk.bytes.subarray(MiB, MiB + 64 * SECTOR)),
+    ).toBe(true);
     await reader.close();
   });
 

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Disk } from '../../../recovery/disks/disk.js';
-import { JOURNAL_MAGIC, JOURNAL_SLOT_BYTES, JOURNAL_SLOT_OFFSETS, JournalWriter, decodeJournal, encodeJournal, readJournal, type RestoreJournal } from '../../../recovery/pipeline/restore-journal.js';
+import {
+  JOURNAL_MAGIC,
+  JOURNAL_SLOT_BYTES,
+  JOURNAL_SLOT_OFFSETS,
+  JournalWriter,
+  decodeJournal,
+  encodeJournal,
+  readJournal,
+  type RestoreJournal,
+} from '../../../recovery/pipeline/restore-journal.js';
 
 const MiB = 1024 * 1024;
 
@@ -68,11 +77,25 @@ describe('the restore journal', () => {
       view.setUint32(12, bytes.length, true);
       view.setBigUint64(16, BigInt(sequence), true);
       slot.set(bytes, 24);
-      slot.set(createHash('sha256').update(slot.subarray(0, JOURNAL_SLOT_BYTES - 32)).digest(), JOURNAL_SLOT_BYTES - 32);
+      slot.set(
+        createHash('sha256')
+          .update(slot.subarray(0, JOURNAL_SLOT_BYTES - 32))
+          .digest(),
+        JOURNAL_SLOT_BYTES - 32,
+      );
       return slot;
     };
     expect(decodeJournal(slotAround(JSON.stringify(record)))).toEqual(record);
-    for (const json of ['null', '[]', '5', '"text"', '{"target": null}', JSON.stringify({ ...record, chunksDone: -1 }), JSON.stringify({ ...record, target: { ...record.target, sizeBytes: '8' } }), '{']) {
+    for (const json of [
+      'null',
+      '[]',
+      '5',
+      '"text"',
+      '{"target": null}',
+      JSON.stringify({ ...record, chunksDone: -1 }),
+      JSON.stringify({ ...record, target: { ...record.target, sizeBytes: '8' } }),
+      '{',
+    ]) {
       expect(decodeJournal(slotAround(json)), json).toBeNull();
     }
     expect(decodeJournal(slotAround(JSON.stringify(record), 2))).toBeNull();
@@ -103,7 +126,10 @@ describe('the restore journal', () => {
 
   it('is looked for at the start of the restored span, and not at all in a span smaller than a MiB', async () => {
     const disk = new Uint8Array(4 * MiB);
-    const writer = new JournalWriter({ offsetBytes: MiB, sizeBytes: 2 * MiB }, { ...record, mode: 'partition', regionOffsetBytes: MiB, regionSizeBytes: 2 * MiB, sequence: 0 });
+    const writer = new JournalWriter(
+      { offsetBytes: MiB, sizeBytes: 2 * MiB },
+      { ...record, mode: 'partition', regionOffsetBytes: MiB, regionSizeBytes: 2 * MiB, sequence: 0 },
+    );
     const write = writer.next(1, 1);
     expect(write.offsetBytes).toBe(MiB + (JOURNAL_SLOT_OFFSETS[1] as number));
     disk.set(write.bytes, write.offsetBytes);

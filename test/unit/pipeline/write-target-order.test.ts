@@ -67,15 +67,33 @@ const table = [
 
 function journalStart(): RestoreJournal {
   return {
-    restoreId: 'r'.repeat(32), sequence: 0, snapshotId: 's', repositoryId: 'p', planDigest: 'd', mode: 'disk', regionOffsetBytes: 0, regionSizeBytes: DISK,
+    restoreId: 'r'.repeat(32),
+    sequence: 0,
+    snapshotId: 's',
+    repositoryId: 'p',
+    planDigest: 'd',
+    mode: 'disk',
+    regionOffsetBytes: 0,
+    regionSizeBytes: DISK,
     target: { path: '/memory/target', sizeBytes: DISK, logicalSectorSize: S, model: null, serial: null },
-    chunksDone: 0, bytesDone: 0, usedBytes: 5 * MiB - S, startedAt: 'now', updatedAt: 'now',
+    chunksDone: 0,
+    bytesDone: 0,
+    usedBytes: 5 * MiB - S,
+    startedAt: 'now',
+    updatedAt: 'now',
   };
 }
 
 function checkpointsFrom(start: RestoreJournal, everyBytes: number): Checkpoints {
   const writer = new JournalWriter({ offsetBytes: 0, sizeBytes: DISK }, start);
-  return { doneChunks: start.chunksDone, doneBytes: start.bytesDone, first: () => writer.next(start.chunksDone, start.bytesDone), next: (c, b) => writer.next(c, b), everyMs: 60_000, everyBytes };
+  return {
+    doneChunks: start.chunksDone,
+    doneBytes: start.bytesDone,
+    first: () => writer.next(start.chunksDone, start.bytesDone),
+    next: (c, b) => writer.next(c, b),
+    everyMs: 60_000,
+    everyBytes,
+  };
 }
 
 async function run(disk: RecordingDisk, checkpoints?: Checkpoints, discard = false) {
@@ -101,9 +119,10 @@ async function run(disk: RecordingDisk, checkpoints?: Checkpoints, discard = fal
   return { result, supplied };
 }
 
-const inZones = (offset: number, length: number) => guardZones({ offsetBytes: 0, sizeBytes: DISK }).some((z) => offset < z.endBytes && offset + length > z.startBytes);
+const inZones = (offset: number, length: number) =>
+  guardZones({ offsetBytes: 0, sizeBytes: DISK }).some((z) => offset < z.endBytes && offset + length > z.startBytes);
 
-describe('the order of a restore\'s writes', () => {
+describe("the order of a restore's writes", () => {
   it('zeroes the first MiB (sector 0 first) and the last, flushes, writes data outside them, and writes sector 0 last, between flushes', async () => {
     const disk = new RecordingDisk(DISK);
     await run(disk);
@@ -117,7 +136,9 @@ describe('the order of a restore\'s writes', () => {
     expect(disk.events[dataEnd - 1]).toEqual({ kind: 'flush' });
     expect(writes.filter((w) => w.offsetBytes === 0)).toHaveLength(2);
     // The head zone's last writes go downwards, so the lowest sectors (where superblocks live) come last.
-    const head = disk.events.slice(dataEnd).filter((e): e is Extract<Event, { kind: 'write' }> => e.kind === 'write' && e.offsetBytes < MiB && e.offsetBytes > 0);
+    const head = disk.events
+      .slice(dataEnd)
+      .filter((e): e is Extract<Event, { kind: 'write' }> => e.kind === 'write' && e.offsetBytes < MiB && e.offsetBytes > 0);
     expect(head.map((w) => w.offsetBytes)).toEqual([...head.map((w) => w.offsetBytes)].sort((a, b) => b - a));
     expect(head.at(-1)?.offsetBytes).toBe(S);
     // Every used byte and the table are in place; free space inside the guard zones is zero.
@@ -134,7 +155,9 @@ describe('the order of a restore\'s writes', () => {
     const start = journalStart();
     await run(disk, checkpointsFrom(start, MiB));
     const finalStep = disk.events.findIndex((e, i) => i > 2 && e.kind === 'write' && e.offsetBytes === DISK - MiB);
-    const records = disk.events.map((e, i) => ({ e, i })).filter(({ e, i }) => i < finalStep && e.kind === 'write' && (e.offsetBytes === 768 * 1024 || e.offsetBytes === 772 * 1024));
+    const records = disk.events
+      .map((e, i) => ({ e, i }))
+      .filter(({ e, i }) => i < finalStep && e.kind === 'write' && (e.offsetBytes === 768 * 1024 || e.offsetBytes === 772 * 1024));
     expect(records.length).toBeGreaterThan(1);
     for (const { i } of records) {
       expect(disk.events[i - 1]).toEqual({ kind: 'flush' });
@@ -168,18 +191,44 @@ describe('the order of a restore\'s writes', () => {
 
 describe('guard zones and free spans', () => {
   it('are the first and last MiB, or one span for a region of up to 2 MiB', () => {
-    expect(guardZones({ offsetBytes: MiB, sizeBytes: 10 * MiB })).toEqual([{ startBytes: MiB, endBytes: 2 * MiB }, { startBytes: 10 * MiB, endBytes: 11 * MiB }]);
-    expect(guardZones({ offsetBytes: 0, sizeBytes: MiB + S })).toEqual([{ startBytes: 0, endBytes: MiB }, { startBytes: MiB, endBytes: MiB + S }]);
+    expect(guardZones({ offsetBytes: MiB, sizeBytes: 10 * MiB })).toEqual([
+      { startBytes: MiB, endBytes: 2 * MiB },
+      { startBytes: 10 * MiB, endBytes: 11 * MiB },
+    ]);
+    expect(guardZones({ offsetBytes: 0, sizeBytes: MiB + S })).toEqual([
+      { startBytes: 0, endBytes: MiB },
+      { startBytes: MiB, endBytes: MiB + S },
+    ]);
     expect(guardZones({ offsetBytes: 0, sizeBytes: 4096 })).toEqual([{ startBytes: 0, endBytes: 4096 }]);
   });
 
   it('cut chunk pieces at the zone edges', () => {
-    expect(piecesOutside([{ offsetBytes: 0, lengthBytes: 3 * MiB }], 0, guardZones({ offsetBytes: 0, sizeBytes: 3 * MiB }))).toEqual([{ offsetBytes: MiB, lengthBytes: MiB }]);
-    expect(subtractSpans([{ startBytes: 0, endBytes: 100 }], [{ startBytes: 10, endBytes: 20 }, { startBytes: 15, endBytes: 30 }, { startBytes: 90, endBytes: 200 }])).toEqual([{ startBytes: 0, endBytes: 10 }, { startBytes: 30, endBytes: 90 }]);
+    expect(piecesOutside([{ offsetBytes: 0, lengthBytes: 3 * MiB }], 0, guardZones({ offsetBytes: 0, sizeBytes: 3 * MiB }))).toEqual([
+      { offsetBytes: MiB, lengthBytes: MiB },
+    ]);
+    expect(
+      subtractSpans(
+        [{ startBytes: 0, endBytes: 100 }],
+        [
+          { startBytes: 10, endBytes: 20 },
+          { startBytes: 15, endBytes: 30 },
+          { startBytes: 90, endBytes: 200 },
+        ],
+      ),
+    ).toEqual([
+      { startBytes: 0, endBytes: 10 },
+      { startBytes: 30, endBytes: 90 },
+    ]);
   });
 
   it('to discard: granule-aligned inward, and none shorter than the minimum', () => {
-    const spans = discardSpans({ offsetBytes: 0, sizeBytes: 100_000 }, [{ startBytes: 1000, endBytes: 5000 }], [{ startBytes: 90_000, endBytes: 100_000 }], 4096, 8192);
+    const spans = discardSpans(
+      { offsetBytes: 0, sizeBytes: 100_000 },
+      [{ startBytes: 1000, endBytes: 5000 }],
+      [{ startBytes: 90_000, endBytes: 100_000 }],
+      4096,
+      8192,
+    );
     expect(spans).toEqual([{ startBytes: 8192, endBytes: 86_016 }]);
   });
 });

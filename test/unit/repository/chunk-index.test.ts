@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { LifeboatError } from '../../../recovery/core/errors.js';
+import type { LifeboatError } from '../../../recovery/core/errors.js';
 import { ChunkIndex, type ChunkLocation } from '../../../recovery/repository/chunk-index.js';
 import { INDEX_ENTRY_BYTES, INDEX_HEADER_BYTES, MAX_CHUNK_SIZE_BYTES } from '../../../recovery/repository/format-constants.js';
 import { expectCorruptImage, refusalOf } from '../../helpers/refusal.js';
@@ -78,7 +78,10 @@ describe('the chunk index finds every chunk a capture stored', () => {
   it('keeps a loaded entry and adds new ones when a later capture writes the index again', () => {
     const parsed = ChunkIndex.parse(sampleIndexBytes(), FILE);
     const known = sampleChunks()[5] as { digest: Buffer; location: ChunkLocation };
-    const fresh = { digest: sha256(Buffer.from('new chunk')), location: { packId: 'ab'.repeat(16), offsetBytes: 32, codec: 1, storedBytes: 100, plainBytes: 65_536 } };
+    const fresh = {
+      digest: sha256(Buffer.from('new chunk')),
+      location: { packId: 'ab'.repeat(16), offsetBytes: 32, codec: 1, storedBytes: 100, plainBytes: 65_536 },
+    };
     parsed.add(known.digest, { ...known.location, offsetBytes: 999 });
     parsed.add(fresh.digest, fresh.location);
     expect(parsed.addedCount).toBe(1);

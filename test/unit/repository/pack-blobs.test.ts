@@ -38,7 +38,10 @@ describe('parseBlobHeader', () => {
   it('answers a sentence or a header for any 48 bytes, never throws', () => {
     const random = seededRandom(48);
     for (let i = 0; i < 5000; i++) {
-      const bytes = random() < 0.5 ? randomBytes(BLOB_HEADER_BYTES) : header({ codec: Math.floor(random() * 3), stored: Math.floor(random() * 2 ** 32), plain: Math.floor(random() * 2 ** 27) });
+      const bytes =
+        random() < 0.5
+          ? randomBytes(BLOB_HEADER_BYTES)
+          : header({ codec: Math.floor(random() * 3), stored: Math.floor(random() * 2 ** 32), plain: Math.floor(random() * 2 ** 27) });
       const answer = parseBlobHeader(bytes);
       if (typeof answer !== 'string') expect(answer.storedBytes).toBeLessThanOrEqual(answer.plainBytes + 1024);
     }

@@ -14,17 +14,47 @@ const SECTION_ENTRY_BYTES = 24;
 /** A disk of 16 MiB with two partitions: sectors 2048-10239 and 10240-30719. */
 function sample(badRanges?: number[]): SnapshotContent {
   const extent = (number: number, startBytes: number, sizeBytes: number, rangeStart: number, chunkStart: number): ExtentRecord => ({
-    kind: 'partition', number, startBytes, sizeBytes, partition: null, filesystem: null, coverage: 'whole', reason: null,
-    usedBytes: sizeBytes, rangeStart, rangeCount: 1, chunkStart, chunkCount: Math.ceil(sizeBytes / MiB), storedChunks: 0,
+    kind: 'partition',
+    number,
+    startBytes,
+    sizeBytes,
+    partition: null,
+    filesystem: null,
+    coverage: 'whole',
+    reason: null,
+    usedBytes: sizeBytes,
+    rangeStart,
+    rangeCount: 1,
+    chunkStart,
+    chunkCount: Math.ceil(sizeBytes / MiB),
+    storedChunks: 0,
   });
   const extents = [extent(1, 1 * MiB, 4 * MiB, 0, 0), extent(2, 5 * MiB, 10 * MiB, 1, 4)];
   return {
     description: {
-      schema: SNAPSHOT_SCHEMA, tool: 'lifeboat 0.1.0', createdAt: '2026-11-22T00:00:00.000Z', finishedAt: '2026-11-22T00:00:01.000Z', note: null, scope: 'disk', chunkSizeBytes: MiB,
+      schema: SNAPSHOT_SCHEMA,
+      tool: 'lifeboat 0.1.0',
+      createdAt: '2026-11-22T00:00:00.000Z',
+      finishedAt: '2026-11-22T00:00:01.000Z',
+      note: null,
+      scope: 'disk',
+      chunkSizeBytes: MiB,
       source: { path: '/dev/sdz', kind: 'block-device', model: null, serial: null, sizeBytes: 16 * MiB, logicalSectorSize: SECTOR, physicalSectorSize: 4096 },
       table: { scheme: 'gpt', partitions: [], gaps: [], warnings: [], metadataAreas: [] } as unknown as PartitionTable,
-      metadataAreas: [], extents, totals: { usedBytes: 14 * MiB, chunks: 14, newChunks: 0, newStoredBytes: 0 },
-      ...(badRanges ? { rescue: { badSectorCount: badRanges.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0), badRangeCount: badRanges.length / 2, passes: [], ranges: [], rangesNotDescribed: badRanges.length / 2 } } : {}),
+      metadataAreas: [],
+      extents,
+      totals: { usedBytes: 14 * MiB, chunks: 14, newChunks: 0, newStoredBytes: 0 },
+      ...(badRanges
+        ? {
+            rescue: {
+              badSectorCount: badRanges.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0),
+              badRangeCount: badRanges.length / 2,
+              passes: [],
+              ranges: [],
+              rangesNotDescribed: badRanges.length / 2,
+            },
+          }
+        : {}),
     },
     metadataBytes: Buffer.alloc(0),
     ranges: new Float64Array([0, 8192, 0, 20480]),
@@ -40,7 +70,10 @@ function badSectionOffset(bytes: Buffer): number {
 
 function rehash(bytes: Buffer): Buffer {
   const copy = Buffer.from(bytes);
-  createHash('sha256').update(copy.subarray(0, copy.length - 32)).digest().copy(copy, copy.length - 32);
+  createHash('sha256')
+    .update(copy.subarray(0, copy.length - 32))
+    .digest()
+    .copy(copy, copy.length - 32);
   return copy;
 }
 
@@ -66,7 +99,11 @@ describe('the bad-range section of a --rescue snapshot', () => {
   });
 
   it('refuses ranges out of order, overlapping, empty, outside every extent or past the source', () => {
-    expectCorruptImage(() => parseManifest(serializeManifest(sample([2200, 1, 2100, 1])).bytes, FILE), FILE, 'bad range 1 (sectors 2100+1) is empty or not after the one before it');
+    expectCorruptImage(
+      () => parseManifest(serializeManifest(sample([2200, 1, 2100, 1])).bytes, FILE),
+      FILE,
+      'bad range 1 (sectors 2100+1) is empty or not after the one before it',
+    );
     expectCorruptImage(() => parseManifest(serializeManifest(sample([2100, 4, 2102, 1])).bytes, FILE), FILE, 'is empty or not after the one before it');
     expectCorruptImage(() => parseManifest(serializeManifest(sample([2100, 0])).bytes, FILE), FILE, 'bad range 0 (sectors 2100+0) is empty');
     expectCorruptImage(() => parseManifest(serializeManifest(sample([100, 1])).bytes, FILE), FILE, 'bad range 0 (sectors 100+1) lies outside every extent');
@@ -100,7 +137,10 @@ describe('the bad-range section of a --rescue snapshot', () => {
     const content = sample([2100, 1]);
     const notRecord = { ...content, description: { ...content.description, rescue: null as never } };
     expectCorruptImage(() => parseManifest(serializeManifest(notRecord).bytes, FILE), FILE, 'its rescue record is not a record');
-    const noOwners = { ...content, description: { ...content.description, rescue: { ...content.description.rescue!, ranges: [{ firstSector: 2100 } as never] } } };
+    const noOwners = {
+      ...content,
+      description: { ...content.description, rescue: { ...content.description.rescue!, ranges: [{ firstSector: 2100 } as never] } },
+    };
     expectCorruptImage(() => parseManifest(serializeManifest(noOwners).bytes, FILE), FILE, 'a range that is not a record');
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bufferSource } from '../../../recovery/core/byte-source.js';
-import { LifeboatError, isLifeboatError } from '../../../recovery/core/errors.js';
+import { type LifeboatError, isLifeboatError } from '../../../recovery/core/errors.js';
 import { readMetadataAreas } from '../../../recovery/partitions/read-metadata-areas.js';
 import { readPartitionTable } from '../../../recovery/partitions/read-partition-table.js';
 import { parseManifest, serializeManifest } from '../../../recovery/repository/snapshot-manifest.js';
@@ -49,12 +49,50 @@ beforeAll(async () => {
     note: 'before repair',
     scope: 'disk',
     chunkSizeBytes: 64 * 1024,
-    source: { path: '/dev/sdz', kind: 'block-device', model: 'Test Disk', serial: 'S123', sizeBytes: disk.length, logicalSectorSize: SECTOR, physicalSectorSize: 4096 },
+    source: {
+      path: '/dev/sdz',
+      kind: 'block-device',
+      model: 'Test Disk',
+      serial: 'S123',
+      sizeBytes: disk.length,
+      logicalSectorSize: SECTOR,
+      physicalSectorSize: 4096,
+    },
     table,
     metadataAreas,
     extents: [
-      { kind: 'partition', number: 1, startBytes: alpha.startBytes, sizeBytes: alpha.sizeBytes, partition: alpha, filesystem: { ...fs, type: 'ext4', label: 'alpha' }, coverage: 'filesystem', reason: null, usedBytes: 6 * SECTOR, rangeStart: 0, rangeCount: 2, chunkStart: 0, chunkCount: 1, storedChunks: 1 },
-      { kind: 'partition', number: 2, startBytes: efi.startBytes, sizeBytes: efi.sizeBytes, partition: efi, filesystem: { ...fs, type: 'vfat', label: 'EFI' }, coverage: 'filesystem', reason: null, usedBytes: 22 * SECTOR, rangeStart: 2, rangeCount: 3, chunkStart: 1, chunkCount: 1, storedChunks: 1 },
+      {
+        kind: 'partition',
+        number: 1,
+        startBytes: alpha.startBytes,
+        sizeBytes: alpha.sizeBytes,
+        partition: alpha,
+        filesystem: { ...fs, type: 'ext4', label: 'alpha' },
+        coverage: 'filesystem',
+        reason: null,
+        usedBytes: 6 * SECTOR,
+        rangeStart: 0,
+        rangeCount: 2,
+        chunkStart: 0,
+        chunkCount: 1,
+        storedChunks: 1,
+      },
+      {
+        kind: 'partition',
+        number: 2,
+        startBytes: efi.startBytes,
+        sizeBytes: efi.sizeBytes,
+        partition: efi,
+        filesystem: { ...fs, type: 'vfat', label: 'EFI' },
+        coverage: 'filesystem',
+        reason: null,
+        usedBytes: 22 * SECTOR,
+        rangeStart: 2,
+        rangeCount: 3,
+        chunkStart: 1,
+        chunkCount: 1,
+        storedChunks: 1,
+      },
     ],
     totals: { usedBytes: 28 * SECTOR, chunks: 2, newChunks: 2, newStoredBytes: 4096 },
   };
@@ -118,11 +156,17 @@ describe('a snapshot manifest keeps everything a restore needs', () => {
 
 describe('a manifest that is internally inconsistent is refused with CORRUPT_IMAGE naming the file', () => {
   it('refuses an extent that reaches past the end of the source disk', () => {
-    expectDamaged(withDescription((d) => ((d.extents[1] as { startBytes: number }).startBytes = d.source.sizeBytes - 4096)), 'extent 1 lies outside the source disk');
+    expectDamaged(
+      withDescription((d) => ((d.extents[1] as { startBytes: number }).startBytes = d.source.sizeBytes - 4096)),
+      'extent 1 lies outside the source disk',
+    );
   });
 
   it('refuses a chunk count that does not match the extent size', () => {
-    expectDamaged(withDescription((d) => ((d.extents[0] as { chunkCount: number }).chunkCount = 2)), "extent 0's chunk list does not fit its size");
+    expectDamaged(
+      withDescription((d) => ((d.extents[0] as { chunkCount: number }).chunkCount = 2)),
+      "extent 0's chunk list does not fit its size",
+    );
   });
 
   it('refuses used ranges out of order', () => {
@@ -143,29 +187,50 @@ describe('a manifest that is internally inconsistent is refused with CORRUPT_IMA
   });
 
   it('refuses used ranges that do not add up to the extent used bytes', () => {
-    expectDamaged(withDescription((d) => ((d.extents[1] as { usedBytes: number }).usedBytes += SECTOR)), "extent 1's used ranges add up to 11264 bytes, not 11776");
+    expectDamaged(
+      withDescription((d) => ((d.extents[1] as { usedBytes: number }).usedBytes += SECTOR)),
+      "extent 1's used ranges add up to 11264 bytes, not 11776",
+    );
   });
 
   it('refuses a metadata area that lies outside the metadata section', () => {
-    expectDamaged(withDescription((d) => ((d.metadataAreas.at(-1) as { sectionOffset: number }).sectionOffset += 1)), 'a gpt-backup-header area lies outside its section');
+    expectDamaged(
+      withDescription((d) => ((d.metadataAreas.at(-1) as { sectionOffset: number }).sectionOffset += 1)),
+      'a gpt-backup-header area lies outside its section',
+    );
   });
 
   it('refuses a chunk size that is not a power of two', () => {
-    expectDamaged(withDescription((d) => (d.chunkSizeBytes = 3 * 64 * 1024)), 'chunk size 196608 is not a power of two');
+    expectDamaged(
+      withDescription((d) => (d.chunkSizeBytes = 3 * 64 * 1024)),
+      'chunk size 196608 is not a power of two',
+    );
   });
 
   it('refuses an extent or a metadata area that is not a record', () => {
     // JSON can hold null where a record belongs: the parser must say so, not throw a TypeError.
-    expectDamaged(withDescription((d) => ((d.extents as unknown[])[1] = null)), 'extent 1 is not a record');
-    expectDamaged(withDescription((d) => ((d.metadataAreas as unknown[])[0] = null)), 'a metadata area is not a record');
-    expectDamaged(withDescription((d) => ((d as { source: unknown }).source = 'sdz')), 'no valid size');
+    expectDamaged(
+      withDescription((d) => ((d.extents as unknown[])[1] = null)),
+      'extent 1 is not a record',
+    );
+    expectDamaged(
+      withDescription((d) => ((d.metadataAreas as unknown[])[0] = null)),
+      'a metadata area is not a record',
+    );
+    expectDamaged(
+      withDescription((d) => ((d as { source: unknown }).source = 'sdz')),
+      'no valid size',
+    );
   });
 
   it('refuses a description that is not JSON, or JSON without the schema', () => {
     const bytes = Buffer.from(serializeManifest(content).bytes);
     bytes[sectionOffset(bytes, HEADER_BYTES)] = 0x78; // 'x' where '{' was
     expectDamaged(rehash(bytes), 'its description is not JSON');
-    expectDamaged(withDescription((d) => ((d as { schema: string }).schema = 'lifeboat.snapshot/0')), 'no lifeboat.snapshot/1 schema');
+    expectDamaged(
+      withDescription((d) => ((d as { schema: string }).schema = 'lifeboat.snapshot/0')),
+      'no lifeboat.snapshot/1 schema',
+    );
   });
 
   it('refuses a manifest missing a section', () => {
@@ -222,7 +287,11 @@ describe('fuzzing the manifest parser', () => {
     const jsonEnd = sectionOffset(Buffer.from(original), HEADER_BYTES + SECTION_ENTRY_BYTES);
     const ranges = sectionOffset(Buffer.from(original), SECTION_RANGES_ENTRY);
     // The metadata bytes are opaque to the parser and most of the file: aim two mutations in three at the parts it interprets.
-    const regions: Array<[number, number]> = [[0, original.length - 32], [0, jsonEnd], [ranges, original.length - 32]];
+    const regions: Array<[number, number]> = [
+      [0, original.length - 32],
+      [0, jsonEnd],
+      [ranges, original.length - 32],
+    ];
     const random = seededRandom(20261121);
     const reasons = new Set<string>();
     let accepted = 0;

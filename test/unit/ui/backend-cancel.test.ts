@@ -34,14 +34,18 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], "the screens' Ctrl-C reaches the
 
   it('a cancelled capture ends with CANCELLED and adds no snapshot', async () => {
     const io = stopped();
-    await expect(backend.capture({ sourcePath: source.file, repoDir: repo, level: 1, note: null, verifyAfter: true }, io)).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(backend.capture({ sourcePath: source.file, repoDir: repo, level: 1, note: null, verifyAfter: true }, io)).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
     expect((await (await Repository.open(repo)).listSnapshots()).snapshots).toHaveLength(1);
   });
 
   it('a cancelled restore ends with CANCELLED before anything reaches the target', async () => {
     const target = await blankImage(dir, 'target');
     const snapshot = (await (await Repository.open(repo)).findSnapshot()).id;
-    await expect(backend.restore({ repoDir: repo, snapshotId: snapshot, targetPath: target.file, verify: true }, stopped())).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(backend.restore({ repoDir: repo, snapshotId: snapshot, targetPath: target.file, verify: true }, stopped())).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
     expect((await readFile(target.file)).every((byte) => byte === 0)).toBe(true);
   });
 

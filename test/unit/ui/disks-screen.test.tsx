@@ -17,9 +17,31 @@ function inspectedLaptop(): InspectedDisk[] {
       filesystemProblem: null,
       filesystem:
         part.name === 'nvme0n1p2'
-          ? { type: 'ext4' as const, version: '1.0', label: 'root', uuid: null, sizeBytes: 100 * GiB, blockSizeBytes: 4096, usedBytes: 40 * GiB, freeBytes: 60 * GiB, dirty: true, dirtyReason: 'needs journal recovery' }
+          ? {
+              type: 'ext4' as const,
+              version: '1.0',
+              label: 'root',
+              uuid: null,
+              sizeBytes: 100 * GiB,
+              blockSizeBytes: 4096,
+              usedBytes: 40 * GiB,
+              freeBytes: 60 * GiB,
+              dirty: true,
+              dirtyReason: 'needs journal recovery',
+            }
           : part.name === 'nvme0n1p1'
-            ? { type: 'vfat' as const, version: 'FAT32', label: 'ESP', uuid: null, sizeBytes: 512 * 2 ** 20, blockSizeBytes: 4096, usedBytes: 32 * 2 ** 20, freeBytes: 480 * 2 ** 20, dirty: false, dirtyReason: null }
+            ? {
+                type: 'vfat' as const,
+                version: 'FAT32',
+                label: 'ESP',
+                uuid: null,
+                sizeBytes: 512 * 2 ** 20,
+                blockSizeBytes: 4096,
+                usedBytes: 32 * 2 ** 20,
+                freeBytes: 480 * 2 ** 20,
+                dirty: false,
+                dirtyReason: null,
+              }
             : null,
     })),
   }));

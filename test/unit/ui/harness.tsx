@@ -155,7 +155,12 @@ export async function blankImage(dir: string, name: string, sizeBytes = 16 * MiB
 }
 
 /** What the helper would say about a loop device holding `file` (the path stays the file's own). */
-export function imageDiskFacts(file: string, name: string, sizeBytes: number, partitions: Array<{ number: number; startBytes: number; sizeBytes: number }>): HelperDisk {
+export function imageDiskFacts(
+  file: string,
+  name: string,
+  sizeBytes: number,
+  partitions: Array<{ number: number; startBytes: number; sizeBytes: number }>,
+): HelperDisk {
   return {
     name,
     path: file,

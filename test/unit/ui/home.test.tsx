@@ -8,7 +8,8 @@ describe('the home screen', () => {
   it('offers the tasks in Clonezilla words, fits an 80x25 Linux console, and counts the disks', async () => {
     const app = drive({ backend: testBackend(laptop) });
     const frame = await app.waitFor('3 disk(s) found.');
-    for (const item of ['Capture a disk', 'Restore an image', 'Clone a disk', 'Verify an image', 'Disks', 'Open a shell', 'Quit']) expect(frame).toContain(item);
+    for (const item of ['Capture a disk', 'Restore an image', 'Clone a disk', 'Verify an image', 'Disks', 'Open a shell', 'Quit'])
+      expect(frame).toContain(item);
     expect(frame).not.toContain('Reboot');
     expectFitsConsole(frame);
     app.unmount();

@@ -124,7 +124,9 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], 'capture, restore, verify and cl
     await app.waitFor('Which disk? (it is only read)');
     await app.press('2', KEY.enter);
     const matches = await app.waitFor('matches the snapshot', 60_000);
-    expect(matches.replace(/\s+/g, ' ')).toMatch(new RegExp(`${target.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} matches the snapshot: the partition table and \\d+ chunks compared`));
+    expect(matches.replace(/\s+/g, ' ')).toMatch(
+      new RegExp(`${target.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} matches the snapshot: the partition table and \\d+ chunks compared`),
+    );
     app.unmount();
   });
 

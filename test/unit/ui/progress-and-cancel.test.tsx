@@ -10,7 +10,17 @@ import { drive, expectFitsConsole, fixtureDisks, KEY, testBackend, type Driven }
 const MiB = 1024 * 1024;
 
 function event(partial: Partial<ProgressEvent>): ProgressEvent {
-  return { operation: 'capture', phase: 'data', item: null, bytesDone: 0, bytesTotal: 0, rateBytesPerSecond: 0, etaSeconds: null, elapsedSeconds: 0, ...partial };
+  return {
+    operation: 'capture',
+    phase: 'data',
+    item: null,
+    bytesDone: 0,
+    bytesTotal: 0,
+    rateBytesPerSecond: 0,
+    etaSeconds: null,
+    elapsedSeconds: 0,
+    ...partial,
+  };
 }
 
 /** A capture job the test steers: it reports progress when told and ends only when cancelled or failed. */
@@ -68,7 +78,16 @@ describe('progress, Ctrl-C and errors on the job screens', () => {
   it('shows the overall and per-partition bars, rate, time left and elapsed, in ASCII within 80x25', async () => {
     const { app, job } = await startCapture();
     expect(await app.waitFor('Reading the partition table and filesystems...')).toMatch(/^[|/\-\\] Reading/m);
-    job.io().onProgress(event({ phase: 'data', bytesDone: 30 * MiB, bytesTotal: 120 * MiB, rateBytesPerSecond: 15 * MiB, etaSeconds: 6, item: { index: 2, count: 3, label: 'partition 5 (ext4 "data")', bytesDone: 10 * MiB, bytesTotal: 40 * MiB } }));
+    job.io().onProgress(
+      event({
+        phase: 'data',
+        bytesDone: 30 * MiB,
+        bytesTotal: 120 * MiB,
+        rateBytesPerSecond: 15 * MiB,
+        etaSeconds: 6,
+        item: { index: 2, count: 3, label: 'partition 5 (ext4 "data")', bytesDone: 10 * MiB, bytesTotal: 40 * MiB },
+      }),
+    );
     const frame = await app.waitFor('This part');
     expect(frame).toContain('Step 1 of 2: Reading, compressing and storing used data');
     expect(frame).toContain(`Overall    [${'#'.repeat(6)}${'.'.repeat(44)}]  12%`);
@@ -76,7 +95,7 @@ describe('progress, Ctrl-C and errors on the job screens', () => {
     expect(frame).toContain(`This part  [${'#'.repeat(13)}${'.'.repeat(37)}]  25%`);
     expect(frame).toContain('Done       30.0 MiB of 120.0 MiB');
     expect(frame).toContain('Rate       15.0 MiB/s');
-    expect(frame).toMatch(/Time left  00:06 +Elapsed 00:0\d/);
+    expect(frame).toMatch(/Time left {2}00:06 +Elapsed 00:0\d/);
     expect(frame).toContain('Ctrl-C: stop');
     expectFitsConsole(frame);
     // The check after the capture is the second half of the overall bar.
@@ -131,7 +150,9 @@ describe('progress, Ctrl-C and errors on the job screens', () => {
       await app.waitFor('Reading the partition table');
       job.fail(new LifeboatError('REPOSITORY_LOCKED', 'Another capture (pid 42 on pc-7, since 10:02) is writing to this repository; wait for it to finish.'));
       const shown = await app.waitFor('[REPOSITORY_LOCKED]');
-      expect(shown.replace(/\s+/g, ' ')).toContain('It did not work. Another capture (pid 42 on pc-7, since 10:02) is writing to this repository; wait for it to finish.');
+      expect(shown.replace(/\s+/g, ' ')).toContain(
+        'It did not work. Another capture (pid 42 on pc-7, since 10:02) is writing to this repository; wait for it to finish.',
+      );
       if (debug) expect(shown).toMatch(/^at .*progress-and-cancel\.test\.tsx/m);
       else expect(shown).toContain('start Lifeboat with --debug for details');
       expect(shown).toContain('Back to the summary, to try again');

@@ -22,7 +22,24 @@ function stickWithExfat(): InspectedDisk {
     filesystem: null,
     inspectProblem: null,
     partitionTableWarnings: [],
-    partitions: [{ ...partition, filesystemProblem: null, filesystem: { type: 'exfat', version: null, label: 'STICK', uuid: null, sizeBytes: 1000 * MiB, blockSizeBytes: 4096, usedBytes: 200 * MiB, freeBytes: 800 * MiB, dirty: false, dirtyReason: null } }],
+    partitions: [
+      {
+        ...partition,
+        filesystemProblem: null,
+        filesystem: {
+          type: 'exfat',
+          version: null,
+          label: 'STICK',
+          uuid: null,
+          sizeBytes: 1000 * MiB,
+          blockSizeBytes: 4096,
+          usedBytes: 200 * MiB,
+          freeBytes: 800 * MiB,
+          dirty: false,
+          dirtyReason: null,
+        },
+      },
+    ],
   };
 }
 
@@ -64,7 +81,9 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], 'choosing where the image goes o
     await app.type(path.join(dir, 'busy'));
     await app.press(KEY.enter);
     const busy = await app.waitFor('already holds other files');
-    expect(busy.replace(/\s+/g, ' ')).toContain(`${path.join(dir, 'busy')} already holds other files. Choose an empty or new folder, for example ${path.join(dir, 'busy', 'lifeboat')}.`);
+    expect(busy.replace(/\s+/g, ' ')).toContain(
+      `${path.join(dir, 'busy')} already holds other files. Choose an empty or new folder, for example ${path.join(dir, 'busy', 'lifeboat')}.`,
+    );
     expectFitsConsole(busy);
     await app.press(KEY.ctrlU);
     await app.type('/mnt/data/images');

@@ -32,7 +32,15 @@ describe('the glyphs follow what the terminal can draw', () => {
   });
 
   it('ASCII glyphs are plain printable ASCII', () => {
-    const all = [ASCII_GLYPHS.pointer, ASCII_GLYPHS.barFilled, ASCII_GLYPHS.barEmpty, ASCII_GLYPHS.rule, ASCII_GLYPHS.moreAbove, ASCII_GLYPHS.moreBelow, ...ASCII_GLYPHS.spinner].join('');
+    const all = [
+      ASCII_GLYPHS.pointer,
+      ASCII_GLYPHS.barFilled,
+      ASCII_GLYPHS.barEmpty,
+      ASCII_GLYPHS.rule,
+      ASCII_GLYPHS.moreAbove,
+      ASCII_GLYPHS.moreBelow,
+      ...ASCII_GLYPHS.spinner,
+    ].join('');
     expect(/^[\x20-\x7e]+$/.test(all)).toBe(true);
   });
 });

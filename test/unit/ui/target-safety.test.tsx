@@ -6,7 +6,18 @@ import type { ListedDisk } from '../../../recovery/disks/disk-table.js';
 import type { HelperDisk } from '../../../recovery/helper/protocol.js';
 import { confirmationMatches } from '../../../recovery/ui/components/TypedConfirm.js';
 import { describeWith } from '../../helpers/requirements.js';
-import { blankImage, drive, expectFitsConsole, fixtureDisks, imageDiskFacts, imageWithExt4, KEY, repositoryOf, testBackend, type ImageDisk } from './harness.js';
+import {
+  blankImage,
+  drive,
+  expectFitsConsole,
+  fixtureDisks,
+  imageDiskFacts,
+  imageWithExt4,
+  KEY,
+  repositoryOf,
+  testBackend,
+  type ImageDisk,
+} from './harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -72,7 +83,9 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], 'restore targets: what cannot be
     expect(reasons.get('/dev/mmcblk0')).toBe('/dev/mmcblk0 is read-only (a write-protect switch, or a read-only device).');
     expect(reasons.get('/dev/sdc')).toBe('/dev/sdc has no medium (an empty card reader or drive).');
     // vda is this fixture's mounted virtio disk; on a machine whose /tmp is device 254:0 it also holds the repository.
-    expect(reasons.get('/dev/vda')).toMatch(/^\/dev\/vda (has mounted filesystems \(\/mnt\/data, \/mnt\/share\); unmount them first|holds the repository .*)\.$/);
+    expect(reasons.get('/dev/vda')).toMatch(
+      /^\/dev\/vda (has mounted filesystems \(\/mnt\/data, \/mnt\/share\); unmount them first|holds the repository .*)\.$/,
+    );
     expect(reasons.get('small')).toMatch(/too small: it has 8388608 bytes and the snapshot needs \d+\. Nothing was written/);
     expect(reasons.get('blank')).toBe('choosable');
     app.unmount();

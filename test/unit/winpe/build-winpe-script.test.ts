@@ -13,17 +13,43 @@ const SCRIPT = path.join(ROOT, 'build-scripts/build-winpe.ps1');
 const BOOT_FILES = path.join(ROOT, 'boot/winpe');
 
 /** Cmdlets of Windows PowerShell 5.1 on Windows 10/11: its core modules, Dism and Storage. */
-const KNOWN_CMDLETS = new Set([
-  // Microsoft.PowerShell.Core, .Management and .Utility
-  'Set-StrictMode', 'Where-Object', 'ForEach-Object', 'Join-Path', 'Split-Path', 'Test-Path', 'Get-ChildItem',
-  'Get-ItemProperty', 'Set-Content', 'Remove-Item', 'Copy-Item', 'New-Item', 'Write-Host', 'Write-Warning', 'Read-Host',
-  'Select-Object', 'Out-Null',
-  // Dism
-  'Get-WindowsImage', 'Mount-WindowsImage', 'Dismount-WindowsImage', 'Add-WindowsPackage', 'Add-WindowsDriver',
-  'Clear-WindowsCorruptMountPoint',
-  // Storage
-  'Get-Disk', 'Clear-Disk', 'Initialize-Disk', 'Get-Partition', 'New-Partition', 'Get-Volume', 'Format-Volume',
-].map((name) => name.toLowerCase()));
+const KNOWN_CMDLETS = new Set(
+  [
+    // Microsoft.PowerShell.Core, .Management and .Utility
+    'Set-StrictMode',
+    'Where-Object',
+    'ForEach-Object',
+    'Join-Path',
+    'Split-Path',
+    'Test-Path',
+    'Get-ChildItem',
+    'Get-ItemProperty',
+    'Set-Content',
+    'Remove-Item',
+    'Copy-Item',
+    'New-Item',
+    'Write-Host',
+    'Write-Warning',
+    'Read-Host',
+    'Select-Object',
+    'Out-Null',
+    // Dism
+    'Get-WindowsImage',
+    'Mount-WindowsImage',
+    'Dismount-WindowsImage',
+    'Add-WindowsPackage',
+    'Add-WindowsDriver',
+    'Clear-WindowsCorruptMountPoint',
+    // Storage
+    'Get-Disk',
+    'Clear-Disk',
+    'Initialize-Disk',
+    'Get-Partition',
+    'New-Partition',
+    'Get-Volume',
+    'Format-Volume',
+  ].map((name) => name.toLowerCase()),
+);
 
 /** Verbs of Get-Verb in PowerShell 5.1 that a script's own functions may use (the ones we need). */
 const APPROVED_VERBS = new Set(['add', 'assert', 'clear', 'confirm', 'copy', 'find', 'get', 'invoke', 'new', 'stop', 'test', 'write']);
@@ -63,7 +89,10 @@ describe('build-scripts/build-winpe.ps1', () => {
 
   it('stays within Windows PowerShell 5.1: strict mode, stop on errors, no PowerShell 7 operators or variables', () => {
     for (const line of ['#Requires -Version 5.1', 'Set-StrictMode -Version Latest', "$ErrorActionPreference = 'Stop'"]) {
-      expect(lines.map((text) => text.trimEnd()), line).toContain(line);
+      expect(
+        lines.map((text) => text.trimEnd()),
+        line,
+      ).toContain(line);
     }
     const seven = tokens.filter((token) => token.kind === 'operator' && ['&&', '||', '??', '?.', '?'].includes(token.text));
     expect(seven.map((token) => `line ${token.line}: ${token.text}`)).toEqual([]);
@@ -99,7 +128,13 @@ describe('build-scripts/build-winpe.ps1', () => {
   });
 
   it('names every prerequisite it checks with a sentence: Windows, Administrator, ADK, WinPE add-on, program, drivers, DISM log', () => {
-    for (const text of ['[System.PlatformID]::Win32NT', 'WindowsBuiltInRole]::Administrator', "'HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows Kits\\Installed Roots'", "'KitsRoot10'", "'Windows Preinstallation Environment'"]) {
+    for (const text of [
+      '[System.PlatformID]::Win32NT',
+      'WindowsBuiltInRole]::Administrator',
+      "'HKLM:\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows Kits\\Installed Roots'",
+      "'KitsRoot10'",
+      "'Windows Preinstallation Environment'",
+    ]) {
       expect(source.includes(text), text).toBe(true);
     }
     for (const sentence of [
@@ -112,7 +147,10 @@ describe('build-scripts/build-winpe.ps1', () => {
       /Stop-Build ['"]The drivers folder \$Drivers does not exist/,
       /Stop-Build ['"]DISM could not .*DISM's log: \$DismLog/,
     ]) {
-      expect(lines.some((line) => sentence.test(line)), sentence.source).toBe(true);
+      expect(
+        lines.some((line) => sentence.test(line)),
+        sentence.source,
+      ).toBe(true);
     }
   });
 
@@ -120,8 +158,14 @@ describe('build-scripts/build-winpe.ps1', () => {
     const texts = words().map((token) => token.text.toLowerCase());
     for (const cmdlet of ['mount-windowsimage', 'add-windowspackage', 'add-windowsdriver', 'dismount-windowsimage']) expect(texts).toContain(cmdlet);
     for (const text of ["'copype.cmd'", "'MakeWinPEMedia.cmd'"]) expect(source.includes(text), text).toBe(true);
-    expect(lines.some((line) => line.includes('MakeMedia)`" /ISO /F')), 'MakeWinPEMedia /ISO').toBe(true);
-    expect(lines.some((line) => line.includes('MakeMedia)`" /UFD /F')), 'MakeWinPEMedia /UFD').toBe(true);
+    expect(
+      lines.some((line) => line.includes('MakeMedia)`" /ISO /F')),
+      'MakeWinPEMedia /ISO',
+    ).toBe(true);
+    expect(
+      lines.some((line) => line.includes('MakeMedia)`" /UFD /F')),
+      'MakeWinPEMedia /UFD',
+    ).toBe(true);
     const ufd = source.indexOf('/UFD /F');
     const confirm = source.indexOf('Read-Host', source.indexOf('function Confirm-UsbDisk'));
     expect(confirm).toBeGreaterThan(0);
@@ -153,10 +197,12 @@ describe('build-scripts/build-winpe.ps1', () => {
     expect(source.includes('en-us\\$($name)_en-us.cab'), 'the en-us language packs').toBe(true);
   });
 
-  it('puts the Visual C++ runtime DLLs that Lifeboat\'s CRC-32C addon imports into the image\'s System32', () => {
+  it("puts the Visual C++ runtime DLLs that Lifeboat's CRC-32C addon imports into the image's System32", () => {
     expect(lines).toContain("$VcRuntimeDlls = @('VCRUNTIME140.dll', 'VCRUNTIME140_1.dll')");
     const copy = source.slice(source.indexOf('function Copy-LifeboatFiles'), source.indexOf('function New-WinPEImage'));
-    expect(copy).toMatch(/foreach \(\$dll in \$VcRuntimeDlls\) \{\s+\$from = Join-Path \$env:SystemRoot "System32\\\$dll"\s+if \(Test-Path -LiteralPath \$from -PathType Leaf\) \{ Copy-Item -LiteralPath \$from -Destination \$system32 -Force \}/);
+    expect(copy).toMatch(
+      /foreach \(\$dll in \$VcRuntimeDlls\) \{\s+\$from = Join-Path \$env:SystemRoot "System32\\\$dll"\s+if \(Test-Path -LiteralPath \$from -PathType Leaf\) \{ Copy-Item -LiteralPath \$from -Destination \$system32 -Force \}/,
+    );
     // Without the runtime Lifeboat uses its JavaScript CRC-32C: a warning, not a stop.
     expect(source).toMatch(/Write-Warning "\$dll is missing from this computer, so WinPE will use Lifeboat's slower JavaScript CRC-32C/);
   });

@@ -249,10 +249,15 @@ export function functionDefinitions(tokens: Token[]): Map<string, number> {
 
 /** The script's param( ) block: its parameters' names and the range of token indexes it covers. */
 export function paramBlock(tokens: Token[]): { names: string[]; from: number; to: number } {
-  const start = tokens.findIndex((token, index) => token.kind === 'word' && token.text.toLowerCase() === 'param' && token.depth === 0 && tokens[index + 1]?.text === '(');
+  const start = tokens.findIndex(
+    (token, index) => token.kind === 'word' && token.text.toLowerCase() === 'param' && token.depth === 0 && tokens[index + 1]?.text === '(',
+  );
   if (start < 0) throw new Error('the script has no param( ) block');
   const to = matchingClose(tokens, start + 1);
   const inner = tokens[start + 1]!.depth + 1;
-  const names = tokens.slice(start + 2, to).filter((token) => token.kind === 'variable' && token.depth === inner).map((token) => token.text);
+  const names = tokens
+    .slice(start + 2, to)
+    .filter((token) => token.kind === 'variable' && token.depth === inner)
+    .map((token) => token.text);
   return { names, from: start, to };
 }

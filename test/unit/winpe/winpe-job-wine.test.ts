@@ -49,14 +49,24 @@ function runJob(jobText: string, wpeutil = path.join(dir, 'wpeutil.exe')): Promi
     FAKE_RECORD: windowsPath(record),
   };
   return new Promise((resolve) => {
-    execFile('wine', ['cmd', '/c', windowsPath(path.join(dir, 'startnet-like.cmd')), windowsPath(path.join(stick, 'lifeboat-job.txt'))], { env: jobEnv, timeout: 60_000 }, (error, stdout) => {
-      const handedBack = /^handed back: next=\[(\w*)\] rc=\[(\d+)\]$/m.exec(stdout.replace(/\r/g, ''));
-      const code = handedBack ? Number(handedBack[2]) : error ? -1 : -2;
-      const calls = existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Run['calls'][number]) : [];
-      const logName = readdirSync(stick).find((name) => name.endsWith('.log')) ?? '';
-      const log = logName ? readFileSync(path.join(stick, logName), 'latin1').replace(/\r\n/g, '\n') : '';
-      resolve({ code, next: handedBack?.[1] ?? '', screen: stdout.replace(/\r\n/g, '\n'), calls, log, logName });
-    });
+    execFile(
+      'wine',
+      ['cmd', '/c', windowsPath(path.join(dir, 'startnet-like.cmd')), windowsPath(path.join(stick, 'lifeboat-job.txt'))],
+      { env: jobEnv, timeout: 60_000 },
+      (error, stdout) => {
+        const handedBack = /^handed back: next=\[(\w*)\] rc=\[(\d+)\]$/m.exec(stdout.replace(/\r/g, ''));
+        const code = handedBack ? Number(handedBack[2]) : error ? -1 : -2;
+        const calls = existsSync(record)
+          ? readFileSync(record, 'utf8')
+              .trim()
+              .split('\n')
+              .map((line) => JSON.parse(line) as Run['calls'][number])
+          : [];
+        const logName = readdirSync(stick).find((name) => name.endsWith('.log')) ?? '';
+        const log = logName ? readFileSync(path.join(stick, logName), 'latin1').replace(/\r\n/g, '\n') : '';
+        resolve({ code, next: handedBack?.[1] ?? '', screen: stdout.replace(/\r\n/g, '\n'), calls, log, logName });
+      },
+    );
   });
 }
 
@@ -69,12 +79,10 @@ describeWith(['tool:wine', 'tool:wineserver', 'tool:x86_64-w64-mingw32-gcc'], 't
     execFileSync('x86_64-w64-mingw32-gcc', ['-O1', '-Wall', '-Werror', '-o', fake, path.join(import.meta.dirname, 'fake-lifeboat.c')]);
     copyFileSync(fake, path.join(dir, 'wpeutil.exe'));
     // Calls the job runner the way startnet.cmd does, then shows what it handed back.
-    writeFileSync(path.join(dir, 'startnet-like.cmd'), [
-      '@echo off',
-      `call "${windowsPath(JOB_SCRIPT)}" "%~1"`,
-      'echo handed back: next=[%LIFEBOAT_JOB_NEXT%] rc=[%ERRORLEVEL%]',
-      '',
-    ].join('\r\n'));
+    writeFileSync(
+      path.join(dir, 'startnet-like.cmd'),
+      ['@echo off', `call "${windowsPath(JOB_SCRIPT)}" "%~1"`, 'echo handed back: next=[%LIFEBOAT_JOB_NEXT%] rc=[%ERRORLEVEL%]', ''].join('\r\n'),
+    );
     // The first start of a new prefix sets it up (several seconds); later runs take about one.
     execFileSync('wine', ['cmd', '/c', 'exit'], { env: env(), stdio: 'ignore', timeout: 170_000 });
   }, 180_000);
@@ -84,18 +92,24 @@ describeWith(['tool:wine', 'tool:wineserver', 'tool:x86_64-w64-mingw32-gcc'], 't
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('passes every job line to Lifeboat as written, in the job file\'s folder, logs both output streams, then powers off', async () => {
-    const run = await runJob([
-      '# nightly image of the front-desk PC',
-      'capture --source \\\\.\\PhysicalDrive0 --repo \\images\\pc-42 --note "a & b | c %PATH% !x! (y) ^ <z>"',
-      '',
-      '   lifeboat   verify --repo images\\pc-42',
-      'then poweroff',
-      '',
-    ].join('\r\n'));
+  it("passes every job line to Lifeboat as written, in the job file's folder, logs both output streams, then powers off", async () => {
+    const run = await runJob(
+      [
+        '# nightly image of the front-desk PC',
+        'capture --source \\\\.\\PhysicalDrive0 --repo \\images\\pc-42 --note "a & b | c %PATH% !x! (y) ^ <z>"',
+        '',
+        '   lifeboat   verify --repo images\\pc-42',
+        'then poweroff',
+        '',
+      ].join('\r\n'),
+    );
     expect([run.code, run.next]).toEqual([0, 'poweroff']);
     expect(run.calls.map(({ program, cwd, args }) => ({ program, cwd, args }))).toEqual([
-      { program: 'lifeboat-win-x64.exe', cwd: windowsPath(stick), args: ['capture', '--source', '\\\\.\\PhysicalDrive0', '--repo', '\\images\\pc-42', '--note', 'a & b | c %PATH% !x! (y) ^ <z>'] },
+      {
+        program: 'lifeboat-win-x64.exe',
+        cwd: windowsPath(stick),
+        args: ['capture', '--source', '\\\\.\\PhysicalDrive0', '--repo', '\\images\\pc-42', '--note', 'a & b | c %PATH% !x! (y) ^ <z>'],
+      },
       { program: 'lifeboat-win-x64.exe', cwd: windowsPath(stick), args: ['verify', '--repo', 'images\\pc-42'] },
       { program: 'wpeutil.exe', cwd: windowsPath(stick), args: ['shutdown'] },
     ]);
@@ -103,7 +117,14 @@ describeWith(['tool:wine', 'tool:wineserver', 'tool:x86_64-w64-mingw32-gcc'], 't
     expect(run.calls.filter((call) => call.program === 'lifeboat-win-x64.exe').map((call) => call.stdin)).toEqual(['char', 'char']);
     // The live image's name: lifeboat-job-YYYYMMDD-HHMMSS.log (recovery/live/job-log.ts).
     expect(run.logName).toMatch(/^lifeboat-job-\d{8}-\d{6}\.log$/);
-    for (const text of ['2 command(s), then poweroff (on failure: menu)', 'fake stdout: capture', 'fake stderr: progress of capture', 'fake stdout: verify', 'Command 2 of 2 succeeded.', 'Every command succeeded; next: poweroff.']) {
+    for (const text of [
+      '2 command(s), then poweroff (on failure: menu)',
+      'fake stdout: capture',
+      'fake stderr: progress of capture',
+      'fake stdout: verify',
+      'Command 2 of 2 succeeded.',
+      'Every command succeeded; next: poweroff.',
+    ]) {
       expect(run.log).toContain(text);
     }
     expect(run.screen).toContain('    lifeboat capture --source \\\\.\\PhysicalDrive0 --repo \\images\\pc-42 --note "a & b | c %PATH% !x! (y) ^ <z>"');
@@ -138,7 +159,11 @@ describeWith(['tool:wine', 'tool:wineserver', 'tool:x86_64-w64-mingw32-gcc'], 't
   it.each([
     ['an unknown action', 'capture --source x --repo \\r\nthen sleep\n', 'then takes one of poweroff, reboot, menu, shell'],
     ['more than one word after on-failure', 'on-failure reboot now\ncapture --source x --repo \\r\n', 'on-failure takes one of poweroff, reboot, menu, shell'],
-    ['a command after the then line', 'capture --source x --repo \\r\nthen reboot\nverify --repo \\r\n', 'verify comes after the then line, which must be the last step'],
+    [
+      'a command after the then line',
+      'capture --source x --repo \\r\nthen reboot\nverify --repo \\r\n',
+      'verify comes after the then line, which must be the last step',
+    ],
     ['a command a job cannot run', 'capture --source x --repo \\r\nlifeboat format c:\n', 'format is not a command a job can run'],
     ['only comments', '# capture --source x\n# then poweroff\n', 'it holds no command, only comments'],
   ])('refuses a job file with %s before running anything, and says why', async (_what, job, reason) => {

@@ -15,7 +15,9 @@ const batchFiles = files.filter((name) => name.endsWith('.cmd'));
 const read = (name: string): string => readFileSync(path.join(BOOT, name), 'latin1');
 /** The lines cmd.exe runs: no rem comments, no :: comments, no blank lines. */
 const codeLines = (name: string): { text: string; line: number }[] =>
-  read(name).split('\r\n').map((text, index) => ({ text: text.trim(), line: index + 1 }))
+  read(name)
+    .split('\r\n')
+    .map((text, index) => ({ text: text.trim(), line: index + 1 }))
     .filter(({ text }) => text !== '' && !/^(@?rem(\s|$)|::)/i.test(text));
 /** Text outside double quotes, with ^-escaped characters removed. */
 const unquoted = (text: string): string => text.replace(/"[^"]*("|$)/g, '""').replace(/\^./g, '');
@@ -47,7 +49,9 @@ describe('the WinPE start-up files (boot/winpe)', () => {
   });
 
   it('keep their CRLF line ends through git on every system (.gitattributes)', () => {
-    const rules = readFileSync(path.join(ROOT, '.gitattributes'), 'utf8').split('\n').map((line) => line.trim().split(/\s+/).join(' '));
+    const rules = readFileSync(path.join(ROOT, '.gitattributes'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).join(' '));
     for (const rule of ['boot/winpe/*.cmd text eol=crlf', 'boot/winpe/*.ini text eol=crlf', 'boot/winpe/*.txt text eol=crlf']) expect(rules).toContain(rule);
   });
 
@@ -63,7 +67,10 @@ describe('the WinPE start-up files (boot/winpe)', () => {
         if (label !== 'eof') expect(defined, `line ${line}: ${match[0]}`).toContain(label);
       }
     }
-    expect(defined.filter((label) => !used.has(label)), 'labels nothing jumps to').toEqual([]);
+    expect(
+      defined.filter((label) => !used.has(label)),
+      'labels nothing jumps to',
+    ).toEqual([]);
   });
 
   it.each(batchFiles)('%s opens and closes its ( ) blocks in pairs, and no echo inside a block holds a bare )', (name) => {
@@ -85,7 +92,8 @@ describe('the WinPE start-up files (boot/winpe)', () => {
     for (const name of batchFiles) {
       for (const { text, line } of codeLines(name)) {
         // %~dp0 is the script's own folder, not part of the name.
-        for (const match of text.replace(/%~[a-z]*\d/gi, '\\').matchAll(/[\w.-]+\.(?:cmd|exe|ini|txt)\b/gi)) expect(allowed, `${name} line ${line}`).toContain(match[0].toLowerCase());
+        for (const match of text.replace(/%~[a-z]*\d/gi, '\\').matchAll(/[\w.-]+\.(?:cmd|exe|ini|txt)\b/gi))
+          expect(allowed, `${name} line ${line}`).toContain(match[0].toLowerCase());
       }
     }
   });

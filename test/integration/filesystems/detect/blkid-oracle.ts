@@ -63,7 +63,8 @@ export async function fileSource(file: string): Promise<ByteSource & { close(): 
   return {
     sizeBytes: size,
     async readAt(offsetBytes, lengthBytes) {
-      if (offsetBytes < 0 || offsetBytes + lengthBytes > size) throw new LifeboatError('TRUNCATED', `Read at ${offsetBytes} (${lengthBytes} bytes) passes the end of ${file}.`);
+      if (offsetBytes < 0 || offsetBytes + lengthBytes > size)
+        throw new LifeboatError('TRUNCATED', `Read at ${offsetBytes} (${lengthBytes} bytes) passes the end of ${file}.`);
       const buffer = new Uint8Array(lengthBytes);
       await handle.read(buffer, 0, lengthBytes, offsetBytes);
       return buffer;

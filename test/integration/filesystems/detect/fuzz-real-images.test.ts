@@ -93,7 +93,21 @@ const realCases: RealCase[] = [
     name: 'LUKS2 (cryptsetup)',
     make: async (s) => {
       const file = await s.sparseFile('luks2.img', 20 * MiB);
-      await execa('cryptsetup', ['luksFormat', '--batch-mode', '--type', 'luks2', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000', '--label', 'fuzz', '--key-file', await keyFile(s), file]);
+      await execa('cryptsetup', [
+        'luksFormat',
+        '--batch-mode',
+        '--type',
+        'luks2',
+        '--pbkdf',
+        'pbkdf2',
+        '--pbkdf-force-iterations',
+        '1000',
+        '--label',
+        'fuzz',
+        '--key-file',
+        await keyFile(s),
+        file,
+      ]);
       return file;
     },
     headBytes: 64 * KiB,
@@ -119,22 +133,28 @@ const realCases: RealCase[] = [
   },
 ];
 
-describeWith(['tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:mkswap', 'tool:cryptsetup', 'tool:xorriso'], 'fuzzing the detection-only probers on real images', () => {
-  const scratch = useScratch('all');
-  const heads = new Map<string, Uint8Array>();
-  beforeAll(async () => {
-    for (const c of realCases) heads.set(c.name, await fileHead(await c.make(scratch()), c.headBytes));
-  });
+describeWith(
+  ['tool:mkfs.btrfs', 'tool:mkfs.xfs', 'tool:mkswap', 'tool:cryptsetup', 'tool:xorriso'],
+  'fuzzing the detection-only probers on real images',
+  () => {
+    const scratch = useScratch('all');
+    const heads = new Map<string, Uint8Array>();
+    beforeAll(async () => {
+      for (const c of realCases) heads.set(c.name, await fileHead(await c.make(scratch()), c.headBytes));
+    });
 
-  const runs = realCases.flatMap((c) => c.runs.map((run, i) => ({ label: `${c.name}, bytes ${run.from}..${run.to}${run.fixer ? ', checksums recomputed' : ''}`, c, run, seed: 2000 + i })));
-  it.each(runs)('$label', async ({ c, run, seed }) => {
-    const original = heads.get(c.name);
-    expect(original?.length).toBe(c.headBytes);
-    const counts = await fuzzProber({ name: c.name, original: original!, prober: c.prober, maxBytesRead: c.maxBytesRead, ...run }, seed);
-    expect(counts.recognised).toBeGreaterThan(0);
-    if (run.rejects) expect(counts.rejected).toBeGreaterThan(0);
-  });
-});
+    const runs = realCases.flatMap((c) =>
+      c.runs.map((run, i) => ({ label: `${c.name}, bytes ${run.from}..${run.to}${run.fixer ? ', checksums recomputed' : ''}`, c, run, seed: 2000 + i })),
+    );
+    it.each(runs)('$label', async ({ c, run, seed }) => {
+      const original = heads.get(c.name);
+      expect(original?.length).toBe(c.headBytes);
+      const counts = await fuzzProber({ name: c.name, original: original!, prober: c.prober, maxBytesRead: c.maxBytesRead, ...run }, seed);
+      expect(counts.recognised).toBeGreaterThan(0);
+      if (run.rejects) expect(counts.rejected).toBeGreaterThan(0);
+    });
+  },
+);
 
 describeWith(['root', 'loop-devices', 'tool:pvcreate'], 'fuzzing the LVM2 prober on a label made by pvcreate', () => {
   const scratch = useScratch('all');

@@ -37,10 +37,30 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'HFS+', bytes: () => buildHfsPlus({ label: 'Macintosh HD', volumeId: '0102030405060708', totalBlocks: 2048 }), blockSizeIsBlkids: true, sizeBytes: 2048 * 4096 },
-  { name: 'HFSX with a non-ASCII name', bytes: () => buildHfsPlus({ label: 'Données été', volumeId: 'a1b2c3d4e5f60718', totalBlocks: 300, hfsx: true }), blockSizeIsBlkids: true, sizeBytes: 300 * 4096 },
-  { name: 'HFS+ inside an HFS wrapper', bytes: () => buildHfsPlus({ label: 'Wrapped', volumeId: '1122334455667788', totalBlocks: 64, wrapperOffsetBytes: 16384 }), blockSizeIsBlkids: true, sizeBytes: 64 * 4096 },
-  { name: 'APFS container', bytes: () => buildApfs({ uuid: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', blockCount: 2560 }), blockSizeIsBlkids: true, sizeBytes: 2560 * 4096 },
+  {
+    name: 'HFS+',
+    bytes: () => buildHfsPlus({ label: 'Macintosh HD', volumeId: '0102030405060708', totalBlocks: 2048 }),
+    blockSizeIsBlkids: true,
+    sizeBytes: 2048 * 4096,
+  },
+  {
+    name: 'HFSX with a non-ASCII name',
+    bytes: () => buildHfsPlus({ label: 'Données été', volumeId: 'a1b2c3d4e5f60718', totalBlocks: 300, hfsx: true }),
+    blockSizeIsBlkids: true,
+    sizeBytes: 300 * 4096,
+  },
+  {
+    name: 'HFS+ inside an HFS wrapper',
+    bytes: () => buildHfsPlus({ label: 'Wrapped', volumeId: '1122334455667788', totalBlocks: 64, wrapperOffsetBytes: 16384 }),
+    blockSizeIsBlkids: true,
+    sizeBytes: 64 * 4096,
+  },
+  {
+    name: 'APFS container',
+    bytes: () => buildApfs({ uuid: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', blockCount: 2560 }),
+    blockSizeIsBlkids: true,
+    sizeBytes: 2560 * 4096,
+  },
   { name: 'BitLocker (Windows 7+)', bytes: () => buildBitLocker({ kind: 'win7', serial: 305419896, fveVersion: 2 }) },
   { name: 'BitLocker with a negative serial', bytes: () => buildBitLocker({ kind: 'win7', serial: -5, fveVersion: 2 }) },
   { name: 'BitLocker with a zero serial (no UUID)', bytes: () => buildBitLocker({ kind: 'win7', serial: 0, fveVersion: 2 }) },
@@ -49,19 +69,62 @@ const cases: Case[] = [
   { name: 'md 0.90', bytes: () => buildMdV090({ sizeBytes: 8 * MiB + 12345, uuidWords: [0x01234567, 0x89abcdef, 0x00112233, 0x44556677] }) },
   ...(['1.0', '1.1', '1.2'] as const).map((version) => ({
     name: `md ${version}`,
-    bytes: () => buildMdV1({ version, sizeBytes: 8 * MiB + 5000, arrayUuid: '0123456789abcdef0011223344556677', deviceUuid: 'fedcba98765432100123456789abcdef', name: 'myhost:md0' }),
+    bytes: () =>
+      buildMdV1({
+        version,
+        sizeBytes: 8 * MiB + 5000,
+        arrayUuid: '0123456789abcdef0011223344556677',
+        deviceUuid: 'fedcba98765432100123456789abcdef',
+        name: 'myhost:md0',
+      }),
   })),
-  { name: 'LVM2 label in sector 1', bytes: () => buildLvm2Label({ pvUuid32: 'a7K7F1eHkboVx42Zytls8lJDeTJ3Gzeg', deviceSizeBytes: 2 * MiB }), sizeBytes: 2 * MiB },
-  { name: 'LVM2 label in sector 3', bytes: () => buildLvm2Label({ pvUuid32: 'Zz0000eHkboVx42Zytls8lJDeTJ3Gzeg', deviceSizeBytes: 2 * MiB, sector: 3 }), sizeBytes: 2 * MiB },
-  { name: 'swap written by a big-endian machine', bytes: () => buildSwap({ pageSize: 4096, lastPage: 15, uuid: '11112222333344445555666677778888', label: 'bigswap', bigEndian: true }), sizeBytes: 16 * 4096 },
-  { name: 'swap with 64 KiB pages', bytes: () => buildSwap({ pageSize: 65536, lastPage: 9, uuid: '99992222333344445555666677778888', label: 'arm64' }), sizeBytes: 10 * 65536 },
-  { name: 'btrfs superblock', bytes: () => buildBtrfs({ fsid: '00112233445566778899aabbccddeeff', devUuid: 'ffeeddccbbaa99887766554433221100', label: 'handmade', totalBytes: 2 * MiB }), blockSizeIsBlkids: true, sizeBytes: 2 * MiB },
-  { name: 'XFS v5 superblock', bytes: () => buildXfs({ uuid: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', label: 'xfshand', agCount: 4, agBlocks: 64, dataBlocks: 256 }), sizeBytes: 256 * 4096 },
+  {
+    name: 'LVM2 label in sector 1',
+    bytes: () => buildLvm2Label({ pvUuid32: 'a7K7F1eHkboVx42Zytls8lJDeTJ3Gzeg', deviceSizeBytes: 2 * MiB }),
+    sizeBytes: 2 * MiB,
+  },
+  {
+    name: 'LVM2 label in sector 3',
+    bytes: () => buildLvm2Label({ pvUuid32: 'Zz0000eHkboVx42Zytls8lJDeTJ3Gzeg', deviceSizeBytes: 2 * MiB, sector: 3 }),
+    sizeBytes: 2 * MiB,
+  },
+  {
+    name: 'swap written by a big-endian machine',
+    bytes: () => buildSwap({ pageSize: 4096, lastPage: 15, uuid: '11112222333344445555666677778888', label: 'bigswap', bigEndian: true }),
+    sizeBytes: 16 * 4096,
+  },
+  {
+    name: 'swap with 64 KiB pages',
+    bytes: () => buildSwap({ pageSize: 65536, lastPage: 9, uuid: '99992222333344445555666677778888', label: 'arm64' }),
+    sizeBytes: 10 * 65536,
+  },
+  {
+    name: 'btrfs superblock',
+    bytes: () => buildBtrfs({ fsid: '00112233445566778899aabbccddeeff', devUuid: 'ffeeddccbbaa99887766554433221100', label: 'handmade', totalBytes: 2 * MiB }),
+    blockSizeIsBlkids: true,
+    sizeBytes: 2 * MiB,
+  },
+  {
+    name: 'XFS v5 superblock',
+    bytes: () => buildXfs({ uuid: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', label: 'xfshand', agCount: 4, agBlocks: 64, dataBlocks: 256 }),
+    sizeBytes: 256 * 4096,
+  },
   { name: 'LUKS2 header pair', bytes: () => buildLuks2({ uuid: '5b1c4d2e-0000-4000-8000-123456789abc', label: 'vault', subsystem: 'backup' }) },
-  { name: 'ISO9660 without Joliet', bytes: () => buildIso9660({ pvdLabel: 'PLAIN_DISC', created: '2024010203040506', modified: '0000000000000000' }), sizeBytes: 24 * 2048 },
-  { name: 'ISO9660 whose Joliet name is a prefix of the PVD name', bytes: () => buildIso9660({ pvdLabel: 'MY_DISC_WITH_A_VERY_LONG_NAME', jolietLabel: 'My Disc_with a v', created: '2024010203040506', modified: '2024060708091011' }) },
+  {
+    name: 'ISO9660 without Joliet',
+    bytes: () => buildIso9660({ pvdLabel: 'PLAIN_DISC', created: '2024010203040506', modified: '0000000000000000' }),
+    sizeBytes: 24 * 2048,
+  },
+  {
+    name: 'ISO9660 whose Joliet name is a prefix of the PVD name',
+    bytes: () =>
+      buildIso9660({ pvdLabel: 'MY_DISC_WITH_A_VERY_LONG_NAME', jolietLabel: 'My Disc_with a v', created: '2024010203040506', modified: '2024060708091011' }),
+  },
   { name: 'High Sierra disc', bytes: () => buildHighSierra('OLD_DISC'), blockSizeIsBlkids: true },
-  { name: 'ISO9660 whose Joliet name differs', bytes: () => buildIso9660({ pvdLabel: 'CDROM', jolietLabel: 'Ürlaub 2024', created: '2024010203040506', modified: '2024060708091011' }) },
+  {
+    name: 'ISO9660 whose Joliet name differs',
+    bytes: () => buildIso9660({ pvdLabel: 'CDROM', jolietLabel: 'Ürlaub 2024', created: '2024010203040506', modified: '2024060708091011' }),
+  },
 ];
 
 describeWith(['tool:blkid', 'tool:mdadm'], 'hand-built images: blkid recognises them and agrees with our probers', () => {

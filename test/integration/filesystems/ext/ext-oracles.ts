@@ -61,7 +61,13 @@ export async function dumpView(image: string): Promise<DumpView> {
   for (const line of stdout.split('\n')) {
     const group = /^Group (\d+): \(Blocks (\d+)-(\d+)\)[^[]*(?:\[(.*)\])?/.exec(line);
     if (group) {
-      current = { group: Number(group[1]), firstBlock: Number(group[2]), lastBlock: Number(group[3]), flags: group[4]?.split(', ') ?? [], superAndDescriptorBlocks: 0 };
+      current = {
+        group: Number(group[1]),
+        firstBlock: Number(group[2]),
+        lastBlock: Number(group[3]),
+        flags: group[4]?.split(', ') ?? [],
+        superAndDescriptorBlocks: 0,
+      };
       groups.push(current);
       continue;
     }
@@ -70,7 +76,7 @@ export async function dumpView(image: string): Promise<DumpView> {
       current.superAndDescriptorBlocks += rangeSize(part[1]!);
     }
     const freeList = /^\s+Free blocks: (.*)$/.exec(line);
-    if (freeList && freeList[1]) {
+    if (freeList?.[1]) {
       for (const item of freeList[1].split(', ')) {
         // With bigalloc each number is a cluster's first block: a range ends a cluster later.
         const [a, b] = item.split('-').map(Number);

@@ -63,7 +63,8 @@ export async function fillExfat(scratch: Scratch, image: string): Promise<void> 
   const device = await scratch.attach(image);
   const mountPoint = await scratch.mount(device, `mnt-${path.basename(image)}`, 'exfat-fuse');
   // One big file, then 4 KiB files until the volume is full (at most 20000 of them).
-  const script = 'dd if=/dev/zero of="$0/big" bs=64k 2>/dev/null; i=0; while [ $i -lt 20000 ] && head -c 4096 /dev/zero > "$0/small$i" 2>/dev/null; do i=$((i+1)); done; true';
+  const script =
+    'dd if=/dev/zero of="$0/big" bs=64k 2>/dev/null; i=0; while [ $i -lt 20000 ] && head -c 4096 /dev/zero > "$0/small$i" 2>/dev/null; do i=$((i+1)); done; true';
   await execa('sh', ['-c', script, mountPoint]);
   await execa('umount', [mountPoint]);
   await scratch.detach(device);

@@ -23,7 +23,11 @@ export async function blkidTags(image: string): Promise<{ type?: string; version
   const decode = (text: string | undefined) =>
     text === undefined
       ? undefined
-      : Buffer.concat(text.split(/(\\x[0-9a-fA-F]{2})/).map((part) => (/^\\x[0-9a-fA-F]{2}$/.test(part) ? Buffer.from([parseInt(part.slice(2), 16)]) : Buffer.from(part, 'utf8')))).toString('utf8');
+      : Buffer.concat(
+          text
+            .split(/(\\x[0-9a-fA-F]{2})/)
+            .map((part) => (/^\\x[0-9a-fA-F]{2}$/.test(part) ? Buffer.from([parseInt(part.slice(2), 16)]) : Buffer.from(part, 'utf8'))),
+        ).toString('utf8');
   return { type: tags.get('ID_FS_TYPE'), version: tags.get('ID_FS_VERSION'), uuid: tags.get('ID_FS_UUID_ENC'), label: decode(tags.get('ID_FS_LABEL_ENC')) };
 }
 
@@ -97,7 +101,10 @@ export function partcloneFat12Map(image: Uint8Array): BlockRanges {
  * is extended to include cluster ClusterCount; and its first range starts at sector 0, covering any
  * free clusters before the first used one.
  */
-export function partcloneExfatMap(ours: UsedBlockMap, geometry: { heapSector: number; sectorsPerCluster: number; clusterCount: number; volumeSectors: number }): BlockRanges {
+export function partcloneExfatMap(
+  ours: UsedBlockMap,
+  geometry: { heapSector: number; sectorsPerCluster: number; clusterCount: number; volumeSectors: number },
+): BlockRanges {
   const { heapSector, sectorsPerCluster, clusterCount: end } = geometry;
   const sectorOf = (cluster: number) => heapSector + (cluster - 2) * sectorsPerCluster;
   const used = (cluster: number) => ours.used.has(sectorOf(cluster));

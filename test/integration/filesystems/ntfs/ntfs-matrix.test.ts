@@ -82,106 +82,157 @@ function withBlock(runs: Array<[number, number]>, block: number): Array<[number,
 }
 
 const rows = [
-  { file: 'c512', name: '512-byte clusters', clusterBytes: 512, sectorBytes: 512, sizeBytes: 64 * MiB, label: 'Small512', files: 300, maxFileBytes: 256 * 1024 },
-  { file: 'c4k', name: '4 KiB clusters, non-ASCII label', clusterBytes: 4096, sectorBytes: 512, sizeBytes: 96 * MiB, label: 'Día été 4K', files: 300, maxFileBytes: 512 * 1024 },
-  { file: 'c64k', name: '64 KiB clusters', clusterBytes: 65536, sectorBytes: 512, sizeBytes: 128 * MiB, label: 'Big64K', files: 200, maxFileBytes: 1024 * 1024 },
-  { file: 'nolabel', name: '4 KiB clusters, no label', clusterBytes: 4096, sectorBytes: 512, sizeBytes: 64 * MiB, label: null, files: 100, maxFileBytes: 256 * 1024 },
-  { file: 's4k', name: '4096-byte sectors (4 KiB MFT records)', clusterBytes: 4096, sectorBytes: 4096, sizeBytes: 64 * MiB, label: 'FourKn', files: 200, maxFileBytes: 256 * 1024 },
+  {
+    file: 'c512',
+    name: '512-byte clusters',
+    clusterBytes: 512,
+    sectorBytes: 512,
+    sizeBytes: 64 * MiB,
+    label: 'Small512',
+    files: 300,
+    maxFileBytes: 256 * 1024,
+  },
+  {
+    file: 'c4k',
+    name: '4 KiB clusters, non-ASCII label',
+    clusterBytes: 4096,
+    sectorBytes: 512,
+    sizeBytes: 96 * MiB,
+    label: 'Día été 4K',
+    files: 300,
+    maxFileBytes: 512 * 1024,
+  },
+  {
+    file: 'c64k',
+    name: '64 KiB clusters',
+    clusterBytes: 65536,
+    sectorBytes: 512,
+    sizeBytes: 128 * MiB,
+    label: 'Big64K',
+    files: 200,
+    maxFileBytes: 1024 * 1024,
+  },
+  {
+    file: 'nolabel',
+    name: '4 KiB clusters, no label',
+    clusterBytes: 4096,
+    sectorBytes: 512,
+    sizeBytes: 64 * MiB,
+    label: null,
+    files: 100,
+    maxFileBytes: 256 * 1024,
+  },
+  {
+    file: 's4k',
+    name: '4096-byte sectors (4 KiB MFT records)',
+    clusterBytes: 4096,
+    sectorBytes: 4096,
+    sizeBytes: 64 * MiB,
+    label: 'FourKn',
+    files: 200,
+    maxFileBytes: 256 * 1024,
+  },
 ];
 
-describeWith(['root', 'fuse', 'tool:mkntfs', 'tool:ntfs-3g', 'tool:partclone.ntfs', 'tool:blkid', 'tool:ntfsinfo'], 'NTFS probe and used clusters against partclone and blkid', () => {
-  /**
-   * Runs the matrix checks on one image. partclone maps the volume's clusters only; Lifeboat's
-   * map covers the whole partition and adds the block holding the backup boot sector (the
-   * partition's last sector, just past the volume), so it is partclone's set plus that block.
-   */
-  async function expectAgreement(image: string, scratch: Scratch, clusterBytes: number, label: string | null): Promise<Analysis> {
-    const ours = await analyse(image);
-    const partclone = await partcloneMap(image, scratch.dir);
-    const imageBytes = (await stat(image)).size;
-    const backupBlock = Math.ceil(imageBytes / clusterBytes) - 1;
+describeWith(
+  ['root', 'fuse', 'tool:mkntfs', 'tool:ntfs-3g', 'tool:partclone.ntfs', 'tool:blkid', 'tool:ntfsinfo'],
+  'NTFS probe and used clusters against partclone and blkid',
+  () => {
+    /**
+     * Runs the matrix checks on one image. partclone maps the volume's clusters only; Lifeboat's
+     * map covers the whole partition and adds the block holding the backup boot sector (the
+     * partition's last sector, just past the volume), so it is partclone's set plus that block.
+     */
+    async function expectAgreement(image: string, scratch: Scratch, clusterBytes: number, label: string | null): Promise<Analysis> {
+      const ours = await analyse(image);
+      const partclone = await partcloneMap(image, scratch.dir);
+      const imageBytes = (await stat(image)).size;
+      const backupBlock = Math.ceil(imageBytes / clusterBytes) - 1;
 
-    expect(ours.info.type).toBe(await blkidTag(image, 'TYPE'));
-    expect(ours.info.label).toBe(await blkidTag(image, 'LABEL'));
-    expect(ours.info.label).toBe(label);
-    expect(ours.info.uuid).toBe(await blkidTag(image, 'UUID'));
-    expect(ours.info.blockSizeBytes).toBe(partclone.blockSizeBytes);
-    expect(ours.info.sizeBytes).toBe(imageBytes);
-    expect(ours.info.usedBytes).toBe(partclone.usedBlocks * clusterBytes);
-    expect(ours.info.dirty).toBe(false);
+      expect(ours.info.type).toBe(await blkidTag(image, 'TYPE'));
+      expect(ours.info.label).toBe(await blkidTag(image, 'LABEL'));
+      expect(ours.info.label).toBe(label);
+      expect(ours.info.uuid).toBe(await blkidTag(image, 'UUID'));
+      expect(ours.info.blockSizeBytes).toBe(partclone.blockSizeBytes);
+      expect(ours.info.sizeBytes).toBe(imageBytes);
+      expect(ours.info.usedBytes).toBe(partclone.usedBlocks * clusterBytes);
+      expect(ours.info.dirty).toBe(false);
 
-    expect(ours.map.blockSizeBytes).toBe(clusterBytes);
-    expect(ours.map.totalBlocks).toBe(Math.ceil(imageBytes / clusterBytes));
-    expect(partclone.totalBlocks).toBe(ours.map.totalBlocks - 1);
-    expect(backupBlock).toBe(partclone.totalBlocks);
-    expect(ours.map.used.totalBlocks).toBe(partclone.usedBlocks + 1);
-    expect(ours.map.used.toJSON()).toEqual(withBlock(partclone.usedRuns, backupBlock));
-    expect(mergeRuns(ours.mftRuns)).toEqual(mergeRuns(await ntfsinfoMftRuns(image)));
-    process.stdout.write(`${path.basename(image)}: ours ${ours.map.used.totalBlocks} used of ${ours.map.totalBlocks} blocks, partclone ${partclone.usedBlocks} of ${partclone.totalBlocks}; $MFT in ${ours.mftRuns.length} runs\n`);
-    return ours;
-  }
+      expect(ours.map.blockSizeBytes).toBe(clusterBytes);
+      expect(ours.map.totalBlocks).toBe(Math.ceil(imageBytes / clusterBytes));
+      expect(partclone.totalBlocks).toBe(ours.map.totalBlocks - 1);
+      expect(backupBlock).toBe(partclone.totalBlocks);
+      expect(ours.map.used.totalBlocks).toBe(partclone.usedBlocks + 1);
+      expect(ours.map.used.toJSON()).toEqual(withBlock(partclone.usedRuns, backupBlock));
+      expect(mergeRuns(ours.mftRuns)).toEqual(mergeRuns(await ntfsinfoMftRuns(image)));
+      process.stdout.write(
+        `${path.basename(image)}: ours ${ours.map.used.totalBlocks} used of ${ours.map.totalBlocks} blocks, partclone ${partclone.usedBlocks} of ${partclone.totalBlocks}; $MFT in ${ours.mftRuns.length} runs\n`,
+      );
+      return ours;
+    }
 
-  for (const row of rows) {
-    it(`agrees on a filled volume with ${row.name}`, async () => {
+    for (const row of rows) {
+      it(`agrees on a filled volume with ${row.name}`, async () => {
+        const scratch = await Scratch.create();
+        let mount: NtfsMount | null = null;
+        try {
+          const image = await scratch.sparseFile(`ntfs-${row.file}.img`, row.sizeBytes);
+          const mkntfsArgs = ['-Q', '-F', '-s', String(row.sectorBytes), '-c', String(row.clusterBytes), ...(row.label ? ['-L', row.label] : [])];
+          await execa('mkntfs', [...mkntfsArgs, image], { env: { LC_ALL: 'C.UTF-8' } });
+          mount = await NtfsMount.mount(image, path.join(scratch.dir, 'mnt'));
+          await fillWithFiles(mount.dir, row.clusterBytes, row.files, row.maxFileBytes);
+          await mount.unmount();
+          mount = null;
+          await expectAgreement(image, scratch, row.clusterBytes, row.label);
+        } finally {
+          await mount?.forceUnmount();
+          await scratch.cleanup();
+        }
+      });
+    }
+
+    it('agrees on a volume whose $MFT is fragmented into extension records', async () => {
       const scratch = await Scratch.create();
       let mount: NtfsMount | null = null;
       try {
-        const image = await scratch.sparseFile(`ntfs-${row.file}.img`, row.sizeBytes);
-        const mkntfsArgs = ['-Q', '-F', '-s', String(row.sectorBytes), '-c', String(row.clusterBytes), ...(row.label ? ['-L', row.label] : [])];
-        await execa('mkntfs', [...mkntfsArgs, image], { env: { LC_ALL: 'C.UTF-8' } });
+        const image = await scratch.sparseFile('ntfs-fragmented.img', 64 * MiB);
+        await execa('mkntfs', ['-Q', '-F', '-c', '4096', '-L', 'Fragmented', image]);
         mount = await NtfsMount.mount(image, path.join(scratch.dir, 'mnt'));
-        await fillWithFiles(mount.dir, row.clusterBytes, row.files, row.maxFileBytes);
+        await fragmentMft(mount.dir, 1500, 9000);
         await mount.unmount();
         mount = null;
-        await expectAgreement(image, scratch, row.clusterBytes, row.label);
+        const ours = await expectAgreement(image, scratch, 4096, 'Fragmented');
+        expect(ours.mftRuns.length).toBeGreaterThan(100);
+        expect(ours.mftHasAttributeList).toBe(true);
       } finally {
         await mount?.forceUnmount();
         await scratch.cleanup();
       }
+    }, 120_000);
+
+    it('reports the volume dirty flag that ntfsfix sets and ntfsfix -d clears', async () => {
+      const scratch = await Scratch.create();
+      try {
+        const image = await scratch.sparseFile('ntfs-dirty.img', 64 * MiB);
+        await execa('mkntfs', ['-Q', '-F', '-L', 'Dirty', image]);
+        // ntfsfix schedules a Windows consistency check, which is the dirty flag; ntfs-3g's tools then refuse the volume.
+        await execa('ntfsfix', [image]);
+        const refused = await execa('ntfsinfo', ['-m', image], { reject: false });
+        expect(refused.exitCode).not.toBe(0);
+        expect(refused.stderr + refused.stdout).toMatch(/scheduled for check/);
+        expect((await execa('ntfsinfo', ['-f', '-m', image])).stdout).toMatch(/Volume Flags:\s+0x0001 DIRTY/);
+        const dirty = await analyse(image);
+        expect(dirty.info.dirty).toBe(true);
+        expect(dirty.info.dirtyReason).toBe('volume dirty flag set');
+
+        await execa('ntfsfix', ['-d', image]);
+        const clean = await analyse(image);
+        expect(clean.info.dirty).toBe(false);
+        expect(clean.info.dirtyReason).toBeNull();
+        expect(clean.map.used.toJSON()).toEqual(dirty.map.used.toJSON());
+      } finally {
+        await scratch.cleanup();
+      }
     });
-  }
-
-  it('agrees on a volume whose $MFT is fragmented into extension records', async () => {
-    const scratch = await Scratch.create();
-    let mount: NtfsMount | null = null;
-    try {
-      const image = await scratch.sparseFile('ntfs-fragmented.img', 64 * MiB);
-      await execa('mkntfs', ['-Q', '-F', '-c', '4096', '-L', 'Fragmented', image]);
-      mount = await NtfsMount.mount(image, path.join(scratch.dir, 'mnt'));
-      await fragmentMft(mount.dir, 1500, 9000);
-      await mount.unmount();
-      mount = null;
-      const ours = await expectAgreement(image, scratch, 4096, 'Fragmented');
-      expect(ours.mftRuns.length).toBeGreaterThan(100);
-      expect(ours.mftHasAttributeList).toBe(true);
-    } finally {
-      await mount?.forceUnmount();
-      await scratch.cleanup();
-    }
-  }, 120_000);
-
-  it('reports the volume dirty flag that ntfsfix sets and ntfsfix -d clears', async () => {
-    const scratch = await Scratch.create();
-    try {
-      const image = await scratch.sparseFile('ntfs-dirty.img', 64 * MiB);
-      await execa('mkntfs', ['-Q', '-F', '-L', 'Dirty', image]);
-      // ntfsfix schedules a Windows consistency check, which is the dirty flag; ntfs-3g's tools then refuse the volume.
-      await execa('ntfsfix', [image]);
-      const refused = await execa('ntfsinfo', ['-m', image], { reject: false });
-      expect(refused.exitCode).not.toBe(0);
-      expect(refused.stderr + refused.stdout).toMatch(/scheduled for check/);
-      expect((await execa('ntfsinfo', ['-f', '-m', image])).stdout).toMatch(/Volume Flags:\s+0x0001 DIRTY/);
-      const dirty = await analyse(image);
-      expect(dirty.info.dirty).toBe(true);
-      expect(dirty.info.dirtyReason).toBe('volume dirty flag set');
-
-      await execa('ntfsfix', ['-d', image]);
-      const clean = await analyse(image);
-      expect(clean.info.dirty).toBe(false);
-      expect(clean.info.dirtyReason).toBeNull();
-      expect(clean.map.used.toJSON()).toEqual(dirty.map.used.toJSON());
-    } finally {
-      await scratch.cleanup();
-    }
-  });
-});
+  },
+);

@@ -53,26 +53,71 @@ describe('the detection-only probers', () => {
   });
 
   it.each([
-    ['HFS+', () => buildHfsPlus({ label: 'Macintosh HD', volumeId: '0102030405060708', totalBlocks: 2048 }),
-      { type: 'hfsplus', version: null, label: 'Macintosh HD', uuid: '6095e009-5132-3fc5-87c2-d5a01745283e', sizeBytes: 2048 * 4096, blockSizeBytes: 4096 }],
-    ['APFS', () => buildApfs({ uuid: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', blockCount: 2560 }),
-      { type: 'apfs', version: null, label: null, uuid: 'a1b2c3d4-e5f6-0718-293a-4b5c6d7e8f90', sizeBytes: 2560 * 4096, blockSizeBytes: 4096 }],
-    ['BitLocker', () => buildBitLocker({ kind: 'win7', serial: 305419896, fveVersion: 2 }),
-      { type: 'BitLocker', version: '2', label: null, uuid: '0000000305419896', sizeBytes: null, blockSizeBytes: null }],
-    ['BitLocker with a negative serial', () => buildBitLocker({ kind: 'win7', serial: -5, fveVersion: 2 }),
-      { type: 'BitLocker', version: '2', label: null, uuid: '-000000000000005', sizeBytes: null, blockSizeBytes: null }],
-    ['md 0.90', () => buildMdV090({ sizeBytes: 8 * MiB + 12345, uuidWords: [0x01234567, 0x89abcdef, 0x00112233, 0x44556677] }),
-      { type: 'linux_raid_member', version: '0.90.0', label: null, uuid: '01234567-89ab-cdef-0011-223344556677', sizeBytes: null, blockSizeBytes: null }],
-    ['md 1.0', () => buildMdV1({ version: '1.0', sizeBytes: 8 * MiB + 5000, arrayUuid: '0123456789abcdef0011223344556677', deviceUuid: 'fedcba98765432100123456789abcdef', name: 'myhost:md0' }),
-      { type: 'linux_raid_member', version: '1.0', label: 'myhost:md0', uuid: '01234567-89ab-cdef-0011-223344556677', sizeBytes: null, blockSizeBytes: null }],
-    ['LVM2', () => buildLvm2Label({ pvUuid32: 'a7K7F1eHkboVx42Zytls8lJDeTJ3Gzeg', deviceSizeBytes: 2 * MiB }),
-      { type: 'LVM2_member', version: 'LVM2 001', label: null, uuid: 'a7K7F1-eHkb-oVx4-2Zyt-ls8l-JDeT-J3Gzeg', sizeBytes: 2 * MiB, blockSizeBytes: null }],
-    ['big-endian swap', () => buildSwap({ pageSize: 4096, lastPage: 15, uuid: '11112222333344445555666677778888', label: 'bigswap', bigEndian: true }),
-      { type: 'swap', version: '1', label: 'bigswap', uuid: '11112222-3333-4444-5555-666677778888', sizeBytes: 16 * 4096, blockSizeBytes: 4096 }],
-    ['ISO9660 with a Joliet name that prefixes the PVD name', () => buildIso9660({ pvdLabel: 'MY_DISC_WITH_A_VERY_LONG_NAME', jolietLabel: 'My Disc_with a v', created: '2024010203040506', modified: '2024060708091011' }),
-      { type: 'iso9660', version: 'Joliet Extension', label: 'My Disc_with a vERY_LONG_NAME', uuid: '2024-06-07-08-09-10-11', sizeBytes: 24 * 2048, blockSizeBytes: 2048 }],
-    ['High Sierra', () => buildHighSierra('OLD_DISC'),
-      { type: 'iso9660', version: 'High Sierra', label: 'OLD_DISC', uuid: null, sizeBytes: null, blockSizeBytes: 2048 }],
+    [
+      'HFS+',
+      () => buildHfsPlus({ label: 'Macintosh HD', volumeId: '0102030405060708', totalBlocks: 2048 }),
+      { type: 'hfsplus', version: null, label: 'Macintosh HD', uuid: '6095e009-5132-3fc5-87c2-d5a01745283e', sizeBytes: 2048 * 4096, blockSizeBytes: 4096 },
+    ],
+    [
+      'APFS',
+      () => buildApfs({ uuid: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', blockCount: 2560 }),
+      { type: 'apfs', version: null, label: null, uuid: 'a1b2c3d4-e5f6-0718-293a-4b5c6d7e8f90', sizeBytes: 2560 * 4096, blockSizeBytes: 4096 },
+    ],
+    [
+      'BitLocker',
+      () => buildBitLocker({ kind: 'win7', serial: 305419896, fveVersion: 2 }),
+      { type: 'BitLocker', version: '2', label: null, uuid: '0000000305419896', sizeBytes: null, blockSizeBytes: null },
+    ],
+    [
+      'BitLocker with a negative serial',
+      () => buildBitLocker({ kind: 'win7', serial: -5, fveVersion: 2 }),
+      { type: 'BitLocker', version: '2', label: null, uuid: '-000000000000005', sizeBytes: null, blockSizeBytes: null },
+    ],
+    [
+      'md 0.90',
+      () => buildMdV090({ sizeBytes: 8 * MiB + 12345, uuidWords: [0x01234567, 0x89abcdef, 0x00112233, 0x44556677] }),
+      { type: 'linux_raid_member', version: '0.90.0', label: null, uuid: '01234567-89ab-cdef-0011-223344556677', sizeBytes: null, blockSizeBytes: null },
+    ],
+    [
+      'md 1.0',
+      () =>
+        buildMdV1({
+          version: '1.0',
+          sizeBytes: 8 * MiB + 5000,
+          arrayUuid: '0123456789abcdef0011223344556677',
+          deviceUuid: 'fedcba98765432100123456789abcdef',
+          name: 'myhost:md0',
+        }),
+      { type: 'linux_raid_member', version: '1.0', label: 'myhost:md0', uuid: '01234567-89ab-cdef-0011-223344556677', sizeBytes: null, blockSizeBytes: null },
+    ],
+    [
+      'LVM2',
+      () => buildLvm2Label({ pvUuid32: 'a7K7F1eHkboVx42Zytls8lJDeTJ3Gzeg', deviceSizeBytes: 2 * MiB }),
+      { type: 'LVM2_member', version: 'LVM2 001', label: null, uuid: 'a7K7F1-eHkb-oVx4-2Zyt-ls8l-JDeT-J3Gzeg', sizeBytes: 2 * MiB, blockSizeBytes: null },
+    ],
+    [
+      'big-endian swap',
+      () => buildSwap({ pageSize: 4096, lastPage: 15, uuid: '11112222333344445555666677778888', label: 'bigswap', bigEndian: true }),
+      { type: 'swap', version: '1', label: 'bigswap', uuid: '11112222-3333-4444-5555-666677778888', sizeBytes: 16 * 4096, blockSizeBytes: 4096 },
+    ],
+    [
+      'ISO9660 with a Joliet name that prefixes the PVD name',
+      () =>
+        buildIso9660({ pvdLabel: 'MY_DISC_WITH_A_VERY_LONG_NAME', jolietLabel: 'My Disc_with a v', created: '2024010203040506', modified: '2024060708091011' }),
+      {
+        type: 'iso9660',
+        version: 'Joliet Extension',
+        label: 'My Disc_with a vERY_LONG_NAME',
+        uuid: '2024-06-07-08-09-10-11',
+        sizeBytes: 24 * 2048,
+        blockSizeBytes: 2048,
+      },
+    ],
+    [
+      'High Sierra',
+      () => buildHighSierra('OLD_DISC'),
+      { type: 'iso9660', version: 'High Sierra', label: 'OLD_DISC', uuid: null, sizeBytes: null, blockSizeBytes: 2048 },
+    ],
   ] as const)('%s: reports what blkid reports, and only one prober answers', async (_name, build, expected) => {
     expect(await probeAll(build())).toEqual([{ ...expected, ...blank }]);
   });
@@ -94,7 +139,9 @@ describe('the detection-only probers', () => {
     for (let seed = 1; seed <= 3; seed++) expect(await probeAll(randomBytes(length, seed))).toEqual([]);
   });
 
-  const planted = detectOnlyProbers.flatMap((prober) => prober.magics.map((m, i) => ({ name: `${prober.type} magic ${i} at ${m.offsetBytes}`, prober, magic: m })));
+  const planted = detectOnlyProbers.flatMap((prober) =>
+    prober.magics.map((m, i) => ({ name: `${prober.type} magic ${i} at ${m.offsetBytes}`, prober, magic: m })),
+  );
   it.each(planted)('$name among random bytes or zeros: null or our error, nothing else', async ({ prober, magic }) => {
     for (const seed of [0, 11, 12, 13]) {
       const length = Math.max(2 * MiB, magic.offsetBytes + 64 * 1024);

@@ -32,30 +32,38 @@ export const fixApfs: Fixer = (bytes) => {
   if (bytes.length >= 4096) view(bytes).setBigUint64(0, fletcher64(bytes.subarray(8, 4096)), true);
 };
 
-export const fixMdV1 = (at: number): Fixer => (bytes) => {
-  const sb = bytes.subarray(at, at + 4096);
-  if (sb.length === 4096) view(sb).setUint32(216, mdV1Checksum(sb), true);
-};
+export const fixMdV1 =
+  (at: number): Fixer =>
+  (bytes) => {
+    const sb = bytes.subarray(at, at + 4096);
+    if (sb.length === 4096) view(sb).setUint32(216, mdV1Checksum(sb), true);
+  };
 
-export const fixMdV090 = (at: number): Fixer => (bytes) => {
-  const sb = bytes.subarray(at, at + 4096);
-  if (sb.length === 4096) view(sb).setUint32(38 * 4, mdV090Checksum(sb), true);
-};
+export const fixMdV090 =
+  (at: number): Fixer =>
+  (bytes) => {
+    const sb = bytes.subarray(at, at + 4096);
+    if (sb.length === 4096) view(sb).setUint32(38 * 4, mdV090Checksum(sb), true);
+  };
 
-export const fixLvm = (sector: number): Fixer => (bytes) => {
-  const label = bytes.subarray(sector * 512, sector * 512 + 512);
-  if (label.length === 512) view(label).setUint32(16, lvmCrcReference(label.subarray(20)), true);
-};
+export const fixLvm =
+  (sector: number): Fixer =>
+  (bytes) => {
+    const label = bytes.subarray(sector * 512, sector * 512 + 512);
+    if (label.length === 512) view(label).setUint32(16, lvmCrcReference(label.subarray(20)), true);
+  };
 
 /** LUKS2 header copies of 16 KiB at the given offsets (as cryptsetup writes them by default). */
-export const fixLuks2 = (offsets: number[]): Fixer => (bytes) => {
-  for (const at of offsets) {
-    const area = bytes.subarray(at, at + 16384);
-    if (area.length < 16384) continue;
-    area.fill(0, 448, 512);
-    area.set(sha256(area), 448);
-  }
-};
+export const fixLuks2 =
+  (offsets: number[]): Fixer =>
+  (bytes) => {
+    for (const at of offsets) {
+      const area = bytes.subarray(at, at + 16384);
+      if (area.length < 16384) continue;
+      area.fill(0, 448, 512);
+      area.set(sha256(area), 448);
+    }
+  };
 
 export interface FuzzCase {
   name: string;

@@ -21,7 +21,11 @@ describe('exFAT prober and used-sector map on a real volume', () => {
     expect(map.totalBlocks).toBe(8192);
     // Everything before the heap (sector 88), the allocated clusters (bitmap at cluster 2, up-case
     // table, files, the four root directory clusters) with the holes deleted files left.
-    expect(map.used.toJSON()).toEqual([[0, 172], [176, 82], [259, 8]]);
+    expect(map.used.toJSON()).toEqual([
+      [0, 172],
+      [176, 82],
+      [259, 8],
+    ]);
     expect(map.used.totalBlocks).toBe(facts.partcloneUsedSectors);
   });
 

@@ -78,8 +78,15 @@ describe('where superblock and descriptor copies live', () => {
 
   it('1 KiB blocks: block 0 and the superblock, descriptors and reserved blocks of backup groups', () => {
     const grown = { ...sb, reservedGdtBlocks: 5 };
-    expect(runsOf(grown, 0)).toEqual([[1, 1], [0, 1], [2, 6]]);
-    expect(runsOf(grown, 1)).toEqual([[257, 1], [258, 6]]);
+    expect(runsOf(grown, 0)).toEqual([
+      [1, 1],
+      [0, 1],
+      [2, 6],
+    ]);
+    expect(runsOf(grown, 1)).toEqual([
+      [257, 1],
+      [258, 6],
+    ]);
     expect(runsOf(grown, 2)).toEqual([]);
   });
 
@@ -89,13 +96,23 @@ describe('where superblock and descriptor copies live', () => {
     expect(descriptorBlockLocation(meta, 0)).toBe(2);
     expect(descriptorBlockLocation(meta, 1)).toBe(1 + 16 * 256 + 0); // group 16 has no superblock backup
     expect(descriptorBlockLocation(meta, 2)).toBe(1 + 32 * 256 + 0);
-    expect(runsOf(meta, 0)).toEqual([[1, 1], [0, 1], [2, 1]]);
-    expect(runsOf(meta, 1)).toEqual([[257, 1], [258, 1]]); // before first_meta_bg: the old-style copy
+    expect(runsOf(meta, 0)).toEqual([
+      [1, 1],
+      [0, 1],
+      [2, 1],
+    ]);
+    expect(runsOf(meta, 1)).toEqual([
+      [257, 1],
+      [258, 1],
+    ]); // before first_meta_bg: the old-style copy
     expect(runsOf(meta, 16)).toEqual([[1 + 16 * 256, 1]]);
     expect(runsOf(meta, 17)).toEqual([[1 + 17 * 256, 1]]);
     expect(runsOf(meta, 25)).toEqual([[1 + 25 * 256, 1]]); // a backup superblock, but not a descriptor group
     expect(runsOf(meta, 31)).toEqual([[1 + 31 * 256, 1]]);
-    expect(runsOf(meta, 49)).toEqual([[1 + 49 * 256, 1], [2 + 49 * 256, 1]]); // both: second group of meta group 3
+    expect(runsOf(meta, 49)).toEqual([
+      [1 + 49 * 256, 1],
+      [2 + 49 * 256, 1],
+    ]); // both: second group of meta group 3
   });
 });
 

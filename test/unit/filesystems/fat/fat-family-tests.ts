@@ -64,7 +64,12 @@ export function describeHostileCases(area: Area, prober: Prober, mapper: UsedBlo
  * version, label and UUID as blkid prints them, size, block size, used sectors, clean) and a map
  * in 512-byte sectors over the whole image. Returns the facts and the map for further checks.
  */
-export async function expectBaseAsMeasured(area: Area, name: string, prober: Prober, mapper: UsedBlockMapper): Promise<{ facts: BaseFacts; map: UsedBlockMap }> {
+export async function expectBaseAsMeasured(
+  area: Area,
+  name: string,
+  prober: Prober,
+  mapper: UsedBlockMapper,
+): Promise<{ facts: BaseFacts; map: UsedBlockMap }> {
   const facts = loadCases(area).bases[name]!;
   const bytes = loadBase(area, name);
   const info = await prober.probe(bufferSource(bytes));

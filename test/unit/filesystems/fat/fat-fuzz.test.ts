@@ -23,13 +23,29 @@ describe('fuzzed FAT volumes', () => {
 
   it('FAT12: boot sector, both FATs (entries straddling bytes and sectors) and the root directory', async () => {
     // Data starts at sector 39: everything before is metadata.
-    const result = await fuzzParser({ original: fat12, seed: 12, iterations: 2500, parse: probeAndMap, maxReads: MAX_READS, maxBytesRead: MAX_BYTES_READ, to: 39 * 512 });
+    const result = await fuzzParser({
+      original: fat12,
+      seed: 12,
+      iterations: 2500,
+      parse: probeAndMap,
+      maxReads: MAX_READS,
+      maxBytesRead: MAX_BYTES_READ,
+      to: 39 * 512,
+    });
     expect(result.accepted).toBeGreaterThan(100);
     expect(result.rejected).toBeGreaterThan(100);
   });
 
   it('FAT12: the boot sector alone', async () => {
-    const result = await fuzzParser({ original: fat12, seed: 1212, iterations: 2500, parse: probeAndMap, maxReads: MAX_READS, maxBytesRead: MAX_BYTES_READ, to: 512 });
+    const result = await fuzzParser({
+      original: fat12,
+      seed: 1212,
+      iterations: 2500,
+      parse: probeAndMap,
+      maxReads: MAX_READS,
+      maxBytesRead: MAX_BYTES_READ,
+      to: 512,
+    });
     expect(result.accepted).toBeGreaterThan(100);
     expect(result.rejected).toBeGreaterThan(100);
   });
@@ -49,13 +65,31 @@ describe('fuzzed FAT volumes', () => {
   });
 
   it('FAT32: the start of the FAT (entries 0-400: flags, the root chain, files)', async () => {
-    const result = await fuzzParser({ original: head, seed: 3232, iterations: 1500, parse: fat32, maxReads: MAX_READS, maxBytesRead: MAX_BYTES_READ, from: fatStart, to: fatStart + 1600 });
+    const result = await fuzzParser({
+      original: head,
+      seed: 3232,
+      iterations: 1500,
+      parse: fat32,
+      maxReads: MAX_READS,
+      maxBytesRead: MAX_BYTES_READ,
+      from: fatStart,
+      to: fatStart + 1600,
+    });
     expect(result.accepted).toBeGreaterThan(50);
     expect(result.rejected).toBeGreaterThan(0);
   });
 
   it('FAT32: the root directory clusters', async () => {
-    const result = await fuzzParser({ original: head, seed: 323232, iterations: 1500, parse: fat32, maxReads: MAX_READS, maxBytesRead: MAX_BYTES_READ, from: rootStart, to: head.length });
+    const result = await fuzzParser({
+      original: head,
+      seed: 323232,
+      iterations: 1500,
+      parse: fat32,
+      maxReads: MAX_READS,
+      maxBytesRead: MAX_BYTES_READ,
+      from: rootStart,
+      to: head.length,
+    });
     expect(result.accepted).toBeGreaterThan(50);
   });
 });

@@ -27,10 +27,14 @@ describe('FAT prober and used-sector map on real volumes', () => {
     });
   }
 
-  it('FAT32: the runs are exactly partclone.fat\'s bitmap (metadata, then the files, with the holes of deleted ones)', async () => {
+  it("FAT32: the runs are exactly partclone.fat's bitmap (metadata, then the files, with the holes of deleted ones)", async () => {
     const bytes = loadBase('fat', 'fat32-base');
     const map = await fatUsedBlocks(bufferSource(bytes), (await info(bytes))!);
-    expect(map.used.toJSON()).toEqual([[0, 1128], [1147, 79], [1227, 36]]);
+    expect(map.used.toJSON()).toEqual([
+      [0, 1128],
+      [1147, 79],
+      [1227, 36],
+    ]);
   });
 
   it('FAT12: reserved sector, 2 FATs of 3 sectors, 32 root sectors, then clusters 2-161 (fsck.fat: 160 used)', async () => {

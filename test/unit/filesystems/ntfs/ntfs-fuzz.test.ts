@@ -34,7 +34,15 @@ describe('fuzzing NTFS metadata', () => {
 
   it('survives mutated MFT records 0 to 15', async () => {
     const from = recordOffset(small.image, 0);
-    const result = await fuzzParser({ original: small.image, seed: 0x4d4654, iterations: 2500, parse: probeAndMap, ...SMALL_BOUNDS, from, to: from + 16 * 1024 });
+    const result = await fuzzParser({
+      original: small.image,
+      seed: 0x4d4654,
+      iterations: 2500,
+      parse: probeAndMap,
+      ...SMALL_BOUNDS,
+      from,
+      to: from + 16 * 1024,
+    });
     process.stdout.write(`fuzz: ${JSON.stringify(result)}\n`);
     expect(result.accepted).toBeGreaterThan(0);
     expect(result.rejected).toBeGreaterThan(0);

@@ -23,7 +23,7 @@ describe.each(['small-512', 'fragmented-mft'] as const)('the %s volume made by m
   const { expected } = fixture;
   const source = bufferSource(fixture.image);
 
-  it('is described as blkid describes it, with partclone\'s cluster size and used space', async () => {
+  it("is described as blkid describes it, with partclone's cluster size and used space", async () => {
     const info = await ntfsProber.probe(source);
     expect(info).toEqual({
       type: expected.blkid.TYPE,
@@ -38,7 +38,7 @@ describe.each(['small-512', 'fragmented-mft'] as const)('the %s volume made by m
     });
   });
 
-  it('maps exactly partclone\'s used clusters plus the block holding the backup boot sector', async () => {
+  it("maps exactly partclone's used clusters plus the block holding the backup boot sector", async () => {
     const info = await ntfsProber.probe(source);
     const map = await ntfsUsedClusters(source, info!);
     const totalBlocks = expected.sizeBytes / expected.clusterBytes;
@@ -47,14 +47,15 @@ describe.each(['small-512', 'fragmented-mft'] as const)('the %s volume made by m
     // partclone covers the volume's clusters only; the backup boot sector is in the block after them.
     expect(expected.partclone.totalBlocks).toBe(totalBlocks - 1);
     const lastRun = expected.partclone.usedRuns.at(-1)!;
-    const oracle = lastRun[0] + lastRun[1] === totalBlocks - 1
-      ? [...expected.partclone.usedRuns.slice(0, -1), [lastRun[0], lastRun[1] + 1]]
-      : [...expected.partclone.usedRuns, [totalBlocks - 1, 1]];
+    const oracle =
+      lastRun[0] + lastRun[1] === totalBlocks - 1
+        ? [...expected.partclone.usedRuns.slice(0, -1), [lastRun[0], lastRun[1] + 1]]
+        : [...expected.partclone.usedRuns, [totalBlocks - 1, 1]];
     expect(map.used.toJSON()).toEqual(oracle);
     expect(map.used.totalBlocks).toBe(expected.partclone.usedBlocks + 1);
   });
 
-  it('decodes $MFT\'s runs as ntfsinfo does, through its attribute list when it has one', async () => {
+  it("decodes $MFT's runs as ntfsinfo does, through its attribute list when it has one", async () => {
     const volume = await NtfsVolume.open(source);
     expect(merged(volume.mftRuns)).toEqual(merged(expected.ntfsinfo.mftRuns));
     const hasList = attributesOf(await volume.readRecord(0)).some((attribute) => attribute.type === ATTRIBUTE_LIST);
@@ -63,7 +64,7 @@ describe.each(['small-512', 'fragmented-mft'] as const)('the %s volume made by m
 });
 
 describe('the fragmented-mft fixture', () => {
-  it('really is fragmented, with $MFT\'s runs in extension records named by a non-resident attribute list', async () => {
+  it("really is fragmented, with $MFT's runs in extension records named by a non-resident attribute list", async () => {
     const { image, expected } = loadNtfsFixture('fragmented-mft');
     const volume = await NtfsVolume.open(bufferSource(image));
     expect(volume.mftRuns.length).toBe(expected.ntfsinfo.mftRuns.length);
@@ -75,7 +76,7 @@ describe('the fragmented-mft fixture', () => {
 });
 
 describe('the small-512 volume in other situations', () => {
-  it('keeps the backup boot sector after the volume and the partition\'s last sector when the partition is larger', async () => {
+  it("keeps the backup boot sector after the volume and the partition's last sector when the partition is larger", async () => {
     const { image, expected } = loadNtfsFixture('small-512');
     const partition = new Uint8Array(image.length + 1024 * 1024);
     partition.set(image);

@@ -39,16 +39,25 @@ function corruptMessage(run: () => unknown): string {
 describe('NTFS boot sector', () => {
   it('reads the geometry mkntfs wrote', () => {
     const geometry = parseNtfsBootSector(loadNtfsFixture('small-512').image.subarray(0, 512));
-    expect(geometry).toMatchObject({ bytesPerSector: 512, sectorsPerCluster: 1, clusterSizeBytes: 512, totalSectors: 4095, clusterCount: 4095, mftRecordSizeBytes: 1024 });
+    expect(geometry).toMatchObject({
+      bytesPerSector: 512,
+      sectorsPerCluster: 1,
+      clusterSizeBytes: 512,
+      totalSectors: 4095,
+      clusterCount: 4095,
+      mftRecordSizeBytes: 1024,
+    });
     expect(geometry.serialNumber).toMatch(/^[0-9A-F]{16}$/);
   });
 
   it('decodes sectors-per-cluster above 128 as a power of two, up to 2 MiB clusters', () => {
-    const geometry = parseNtfsBootSector(bootSector((v) => {
-      v.setUint8(0x0d, 0xf4);
-      v.setBigUint64(0x28, 4096n * 4096n, true);
-      v.setInt8(0x40, -10);
-    }));
+    const geometry = parseNtfsBootSector(
+      bootSector((v) => {
+        v.setUint8(0x0d, 0xf4);
+        v.setBigUint64(0x28, 4096n * 4096n, true);
+        v.setInt8(0x40, -10);
+      }),
+    );
     expect(geometry.sectorsPerCluster).toBe(4096);
     expect(geometry.clusterSizeBytes).toBe(2 * 1024 * 1024);
     expect(corruptMessage(() => parseNtfsBootSector(bootSector((v) => v.setUint8(0x0d, 0xf3))))).toMatch(/clusters of 4194304 bytes/);
@@ -116,11 +125,13 @@ describe('NTFS data runs', () => {
     ]);
   });
 
-  it('rejects runs outside the volume, before cluster 0, of zero length or not covering the header\'s VCNs', () => {
+  it("rejects runs outside the volume, before cluster 0, of zero length or not covering the header's VCNs", () => {
     expect(corruptMessage(() => decodeDataRuns(attributeWithRuns([0x21, 4, 0xd0, 0x07, 0], 0, 3), 2000, 'test'))).toMatch(/outside the volume/);
     expect(corruptMessage(() => decodeDataRuns(attributeWithRuns([0x11, 4, 0xf0, 0], 0, 3), 2000, 'test'))).toMatch(/outside the volume/);
     expect(corruptMessage(() => decodeDataRuns(attributeWithRuns([0x11, 0, 10, 0], 0, -1), 2000, 'test'))).toMatch(/run of 0 clusters/);
-    expect(corruptMessage(() => decodeDataRuns(attributeWithRuns([0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0], 0, 3), 2000, 'test'))).toMatch(/data run of/);
+    expect(corruptMessage(() => decodeDataRuns(attributeWithRuns([0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0], 0, 3), 2000, 'test'))).toMatch(
+      /data run of/,
+    );
     expect(corruptMessage(() => decodeDataRuns(attributeWithRuns([0x11, 4, 10, 0], 0, 9), 2000, 'test'))).toMatch(/cover VCNs 0 to 3/);
     expect(corruptMessage(() => decodeDataRuns(attributeWithRuns([0x91, 4, 10, 0], 0, 3), 2000, 'test'))).toMatch(/malformed data run header/);
   });

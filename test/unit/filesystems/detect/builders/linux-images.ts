@@ -36,7 +36,15 @@ export function buildBtrfs(o: { fsid: string; devUuid: string; label: string; to
   return image.raw(65536, sb.bytes).bytes;
 }
 
-export function buildXfs(o: { uuid: string; label: string; agCount: number; agBlocks: number; dataBlocks: number | bigint; sizeBytes?: number; tweak?: Tweak }): Uint8Array {
+export function buildXfs(o: {
+  uuid: string;
+  label: string;
+  agCount: number;
+  agBlocks: number;
+  dataBlocks: number | bigint;
+  sizeBytes?: number;
+  tweak?: Tweak;
+}): Uint8Array {
   const sb = new ImageWriter(512)
     .text(0, 'XFSB')
     .u32(4, 4096, false)
@@ -91,7 +99,14 @@ function luks2Header(o: { offset: number; magic: string; uuid: string; label: st
   return area.bytes;
 }
 
-export function buildLuks2(o: { uuid: string; label: string; subsystem: string; sizeBytes?: number; tweakPrimary?: Tweak; tweakSecondary?: Tweak }): Uint8Array {
+export function buildLuks2(o: {
+  uuid: string;
+  label: string;
+  subsystem: string;
+  sizeBytes?: number;
+  tweakPrimary?: Tweak;
+  tweakSecondary?: Tweak;
+}): Uint8Array {
   return new ImageWriter(o.sizeBytes ?? MiB)
     .raw(0, luks2Header({ ...o, offset: 0, magic: 'primary', tweak: o.tweakPrimary }))
     .raw(16384, luks2Header({ ...o, offset: 16384, magic: 'secondary', tweak: o.tweakSecondary })).bytes;
@@ -152,7 +167,15 @@ export function mdV1Offset(version: '1.0' | '1.1' | '1.2', sizeBytes: number): n
   return version === '1.1' ? 0 : 4096;
 }
 
-export function buildMdV1(o: { version: '1.0' | '1.1' | '1.2'; sizeBytes: number; arrayUuid: string; deviceUuid: string; name: string; maxDevices?: number; tweak?: Tweak }): Uint8Array {
+export function buildMdV1(o: {
+  version: '1.0' | '1.1' | '1.2';
+  sizeBytes: number;
+  arrayUuid: string;
+  deviceUuid: string;
+  name: string;
+  maxDevices?: number;
+  tweak?: Tweak;
+}): Uint8Array {
   const at = mdV1Offset(o.version, o.sizeBytes);
   const maxDevices = o.maxDevices ?? 128;
   const dataOffsetSectors = o.version === '1.0' ? 0 : 2048;
@@ -189,11 +212,24 @@ export function buildMdV090(o: { sizeBytes: number; uuidWords: [number, number, 
   const at = mdV090Offset(o.sizeBytes);
   const sb = new ImageWriter(4096);
   const word = (index: number, value: number): void => void sb.u32(index * 4, value, true);
-  [0xa92b4efc, 0, 90, 0, 0, o.uuidWords[0], 1700000000, 1, o.usedKiB ?? at / 1024, 2, 2, 0, 0].forEach((value, i) => word(i, value));
-  [o.uuidWords[1], o.uuidWords[2], o.uuidWords[3]].forEach((value, i) => word(13 + i, value));
-  [1700000000, 1, 2, 2, 0, 0].forEach((value, i) => word(32 + i, value));
+  [0xa92b4efc, 0, 90, 0, 0, o.uuidWords[0], 1700000000, 1, o.usedKiB ?? at / 1024, 2, 2, 0, 0].forEach((value, i) => {
+    word(i, value);
+  });
+  [o.uuidWords[1], o.uuidWords[2], o.uuidWords[3]].forEach((value, i) => {
+    word(13 + i, value);
+  });
+  [1700000000, 1, 2, 2, 0, 0].forEach((value, i) => {
+    word(32 + i, value);
+  });
   word(39, 1);
-  for (const [base, disk] of [[128, 0], [160, 1], [992, 0]] as const) [disk, 7, disk, disk, 6].forEach((value, i) => word(base + i, value));
+  for (const [base, disk] of [
+    [128, 0],
+    [160, 1],
+    [992, 0],
+  ] as const)
+    [disk, 7, disk, disk, 6].forEach((value, i) => {
+      word(base + i, value);
+    });
   o.tweak?.(sb);
   word(38, mdV090Checksum(sb.bytes));
   return new ImageWriter(o.sizeBytes).raw(at, sb.bytes).bytes;

@@ -30,14 +30,32 @@ export function buildHfsPlus(o: { label: string; volumeId: string; totalBlocks: 
     .u32(at(1024 + 272 + 20), 4, false);
   const header = at(catalogBlock * blockSize);
   image.u8(header + 8, 1).u16(header + 10, 3, false); // header node, 3 records
-  image.u16(header + 14, 1, false).u32(header + 16, 1, false).u32(header + 20, 1, false).u32(header + 24, 1, false).u32(header + 28, 1, false).u16(header + 32, nodeSize, false);
+  image
+    .u16(header + 14, 1, false)
+    .u32(header + 16, 1, false)
+    .u32(header + 20, 1, false)
+    .u32(header + 24, 1, false)
+    .u32(header + 28, 1, false)
+    .u16(header + 32, nodeSize, false);
   const leaf = header + nodeSize;
-  image.u8(leaf + 8, 0xff).u8(leaf + 9, 1).u16(leaf + 10, 1, false);
-  image.u16(leaf + 14, 6 + o.label.length * 2, false).u32(leaf + 16, 1, false).u16(leaf + 20, o.label.length, false).utf16be(leaf + 22, o.label);
+  image
+    .u8(leaf + 8, 0xff)
+    .u8(leaf + 9, 1)
+    .u16(leaf + 10, 1, false);
+  image
+    .u16(leaf + 14, 6 + o.label.length * 2, false)
+    .u32(leaf + 16, 1, false)
+    .u16(leaf + 20, o.label.length, false)
+    .utf16be(leaf + 22, o.label);
   if (o.wrapperOffsetBytes !== undefined) {
     // The classic HFS master directory block: 512-byte allocation blocks starting at sector 0,
     // embedded volume at allocation block wrapperOffset / 512.
-    image.text(1024, 'BD').u32(1024 + 0x14, 512, false).u16(1024 + 0x1c, 0, false).text(1024 + 0x7c, 'H+').u16(1024 + 0x7e, volumeAt / 512, false);
+    image
+      .text(1024, 'BD')
+      .u32(1024 + 0x14, 512, false)
+      .u16(1024 + 0x1c, 0, false)
+      .text(1024 + 0x7c, 'H+')
+      .u16(1024 + 0x7e, volumeAt / 512, false);
   }
   return image.bytes;
 }
@@ -83,7 +101,10 @@ export function buildBitLocker(o: { kind: 'vista' | 'win7' | 'to-go'; serial: nu
     .hex(510, '55aa');
   if (o.kind === 'win7') image.u64(176, metadataOffset, true);
   if (o.kind === 'to-go') image.u64(440, metadataOffset, true);
-  return image.text(metadataOffset, '-FVE-FS-').u16(metadataOffset + 8, 0x40, true).u16(metadataOffset + 10, o.fveVersion, true).bytes;
+  return image
+    .text(metadataOffset, '-FVE-FS-')
+    .u16(metadataOffset + 8, 0x40, true)
+    .u16(metadataOffset + 10, o.fveVersion, true).bytes;
 }
 
 /** "YYYYMMDDHHMMSShh" plus a zone byte: an ISO9660 17-byte date. */
@@ -95,22 +116,39 @@ export function buildIso9660(o: { pvdLabel: string; jolietLabel?: string; create
   const blocks = o.blocks ?? 24;
   const image = new ImageWriter(blocks * 2048);
   const pvd = 16 * 2048;
-  image.u8(pvd, 1).text(pvd + 1, 'CD001').u8(pvd + 6, 1);
-  image.fill(pvd + 8, 32, 0x20).fill(pvd + 40, 32, 0x20).text(pvd + 40, o.pvdLabel);
+  image
+    .u8(pvd, 1)
+    .text(pvd + 1, 'CD001')
+    .u8(pvd + 6, 1);
+  image
+    .fill(pvd + 8, 32, 0x20)
+    .fill(pvd + 40, 32, 0x20)
+    .text(pvd + 40, o.pvdLabel);
   image.u32(pvd + 80, blocks, true).u32(pvd + 84, blocks, false);
-  image.u16(pvd + 120, 1, true).u16(pvd + 122, 1, false).u16(pvd + 124, 1, true).u16(pvd + 126, 1, false);
+  image
+    .u16(pvd + 120, 1, true)
+    .u16(pvd + 122, 1, false)
+    .u16(pvd + 124, 1, true)
+    .u16(pvd + 126, 1, false);
   image.u16(pvd + 128, 2048, true).u16(pvd + 130, 2048, false);
   isoDate(image, pvd + 813, o.created, 0);
   isoDate(image, pvd + 830, o.modified, 0);
   let next = pvd + 2048;
   if (o.jolietLabel !== undefined) {
-    image.u8(next, 2).text(next + 1, 'CD001').u8(next + 6, 1).text(next + 88, '%/E');
+    image
+      .u8(next, 2)
+      .text(next + 1, 'CD001')
+      .u8(next + 6, 1)
+      .text(next + 88, '%/E');
     for (let i = 0; i < 16; i++) image.u16(next + 40 + i * 2, 0x20, false);
     image.utf16be(next + 40, o.jolietLabel);
     image.u32(next + 80, blocks, true).u16(next + 128, 2048, true);
     next += 2048;
   }
-  image.u8(next, 255).text(next + 1, 'CD001').u8(next + 6, 1);
+  image
+    .u8(next, 255)
+    .text(next + 1, 'CD001')
+    .u8(next + 6, 1);
   return image.bytes;
 }
 
@@ -118,6 +156,11 @@ export function buildIso9660(o: { pvdLabel: string; jolietLabel?: string; create
 export function buildHighSierra(label: string): Uint8Array {
   const image = new ImageWriter(20 * 2048);
   const vd = 16 * 2048;
-  image.u8(vd + 8, 1).text(vd + 9, 'CDROM').u8(vd + 14, 1).fill(vd + 48, 32, 0x20).text(vd + 48, label);
+  image
+    .u8(vd + 8, 1)
+    .text(vd + 9, 'CDROM')
+    .u8(vd + 14, 1)
+    .fill(vd + 48, 32, 0x20)
+    .text(vd + 48, label);
   return image.u8(vd + 2048 + 8, 255).text(vd + 2048 + 9, 'CDROM').bytes;
 }
