@@ -1,6 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LIFEBOAT_VERSION } from '../core/version.js';
 import { LifeboatError } from '../core/errors.js';
+import { checkFailpointEnvironment } from '../core/failpoints/failpoint.js';
+import { failpointText } from '../core/failpoints/failpoint-table.js';
 import { captureCommand } from './commands/capture.js';
 import { checkCommand } from './commands/check.js';
 import { forgetCommand } from './commands/forget.js';
@@ -20,6 +22,7 @@ import { ReportedFailure } from './reported-failure.js';
 interface GlobalOptions {
   debug?: boolean;
   sysroot?: string;
+  listFailpoints?: boolean;
 }
 
 /** The command tree. Only wiring lives here: every command calls into the engine. */
@@ -29,6 +32,7 @@ export function buildProgram(): Command {
     .version(LIFEBOAT_VERSION, '-V, --version', 'print the version and exit')
     .option('--debug', 'show stack traces and helper details on errors')
     .addOption(new Option('--sysroot <dir>', 'enumerate disks from a captured /sys + /proc tree (testing)').hideHelp())
+    .option('--list-failpoints', 'list the crash points LIFEBOAT_FAILPOINT=NAME:N can arm (docs/failpoints.md) and exit')
     .showHelpAfterError('(run `lifeboat --help` for usage)')
     .exitOverride()
     // Leftover words reach the root action, which names them as an unknown command.
@@ -261,6 +265,10 @@ export function buildProgram(): Command {
     // The root takes no arguments; anything left over is a mistyped command, not an argument.
     if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`, { exitCode: 2, code: 'lifeboat.unknownCommand' });
     const global = program.opts<GlobalOptions>();
+    if (global.listFailpoints) {
+      process.stdout.write(`${failpointText()}\n`);
+      return;
+    }
     const helperOptions = global.sysroot ? { sysroot: global.sysroot } : {};
     // Without a terminal (output piped or redirected) nobody can drive screens: print the
     // first screen's content as plain text rather than terminal drawing codes.
@@ -293,6 +301,8 @@ function sectorSizeOption(): Option {
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
+    // A mistyped failpoint would silently arm nothing, and a crash test would then pass for the wrong reason.
+    checkFailpointEnvironment();
     await program.parseAsync(argv);
     return 0;
   } catch (error) {

@@ -9,6 +9,14 @@ export function lifeboat(...args: string[]) {
   return execa(process.execPath, [CLI, ...args], { reject: false, env: { NO_COLOR: '1' } });
 }
 
+/**
+ * Runs the CLI with a failpoint armed (LIFEBOAT_FAILPOINT=NAME:N, docs/failpoints.md): the run
+ * dies by SIGKILL the N-th time it reaches NAME, at the same step on every machine.
+ */
+export function lifeboatAt(point: string, hit: number, ...args: string[]) {
+  return execa(process.execPath, [CLI, ...args], { reject: false, env: { NO_COLOR: '1', LIFEBOAT_FAILPOINT: `${point}:${hit}` } });
+}
+
 /** The JSON lines of a --json run, parsed. */
 export function jsonLines(stdout: string): Array<Record<string, unknown>> {
   return stdout
