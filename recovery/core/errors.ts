@@ -54,7 +54,8 @@ export type ErrorCode =
   | 'MEDIA_FORMAT_FAILED'
   | 'MEDIA_WRITE_MISMATCH'
   | 'JOB_INVALID'
-  | 'JOB_FAILED';
+  | 'JOB_FAILED'
+  | 'JOB_LOG_FAILED';
 
 export interface LifeboatErrorDetails {
   /** The device or file the error concerns, when there is one. */

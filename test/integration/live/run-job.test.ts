@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJobFile } from '../../../recovery/live/job-file.js';
-import { logDirectory, logFileName } from '../../../recovery/live/job-log.js';
+import { JobLog, logDirectory, logFileName } from '../../../recovery/live/job-log.js';
 import { runJob } from '../../../recovery/live/run-job.js';
 
 const MAIN = path.resolve(import.meta.dirname, '../../../build/recovery/cli/main.js');
@@ -21,8 +21,44 @@ describe('the job log', () => {
     expect(logDirectory(parseJobFile('disks\n'), '/data', '/data/jobs/lifeboat-job.txt')).toBe('/data/jobs');
   });
 
-  it('is named by the local time it started', () => {
+  it('is named by the local time it started, with -2, -3 for later jobs of the same second', () => {
     expect(logFileName(new Date(2026, 10, 22, 9, 3, 7))).toBe('lifeboat-job-20261122-090307.log');
+    expect(logFileName(new Date(2026, 10, 22, 9, 3, 7), 2)).toBe('lifeboat-job-20261122-090307-2.log');
+  });
+
+  it('never overwrites a log and never collides: three jobs started in the same second get three logs', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-job-'));
+    try {
+      const second = new Date(2026, 10, 22, 9, 3, 7);
+      // A log already there (from an earlier run, or a job on another console) keeps its content.
+      await writeFile(path.join(dir, logFileName(second)), 'an earlier job\n');
+      const logs = [JobLog.create(dir, second), JobLog.create(dir, second), JobLog.create(dir, second)];
+      expect(logs.map((log) => path.basename(log.path))).toEqual([
+        'lifeboat-job-20261122-090307-2.log',
+        'lifeboat-job-20261122-090307-3.log',
+        'lifeboat-job-20261122-090307-4.log',
+      ]);
+      expect(await readFile(path.join(dir, logFileName(second)), 'utf8')).toBe('an earlier job\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says which folder it cannot write to, as JOB_LOG_FAILED, not as an unexpected problem', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-job-'));
+    try {
+      // A file where the log's folder should be: mkdir fails even for root, whose writes no mode stops.
+      await writeFile(path.join(dir, 'images'), 'not a folder');
+      let thrown: unknown;
+      try {
+        JobLog.create(path.join(dir, 'images'), new Date());
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: 'JOB_LOG_FAILED', message: expect.stringMatching(/cannot create the job's log in .*images \(EEXIST\)/) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -38,17 +74,31 @@ describe('running a job', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function run(text: string) {
+  async function run(text: string, now?: () => Date) {
     const shown: string[] = [];
     // From a checkout the steps run as `node build/.../main.js`: argv[1] must be the entry script.
     const argv1 = process.argv[1];
     process.argv[1] = MAIN;
     try {
-      return { result: await runJob({ job: parseJobFile(text), cwd: dir, source: 'test', show: (t) => shown.push(t) }), shown: shown.join('') };
+      return {
+        result: await runJob({ job: parseJobFile(text), cwd: dir, source: 'test', show: (t) => shown.push(t), ...(now ? { now } : {}) }),
+        shown: shown.join(''),
+      };
     } finally {
       process.argv[1] = argv1!;
     }
   }
+
+  it('gives two jobs started in the same second two logs, each with its own run', async () => {
+    const sameSecond = () => new Date(2026, 10, 22, 9, 3, 7);
+    const first = await run('inspect source.img\nthen reboot\n', sameSecond);
+    const second = await run('inspect missing.img\nthen reboot\non-failure poweroff\n', sameSecond);
+    expect([first.result.ok, second.result.ok]).toEqual([true, false]);
+    expect(path.basename(first.result.logPath)).toBe('lifeboat-job-20261122-090307.log');
+    expect(path.basename(second.result.logPath)).toBe('lifeboat-job-20261122-090307-2.log');
+    expect(await readFile(first.result.logPath, 'utf8')).toMatch(/== step 1 succeeded/);
+    expect(await readFile(second.result.logPath, 'utf8')).toMatch(/== step 1 FAILED/);
+  }, 60_000);
 
   it('runs capture then restore, logs both next to the image and asks for the then-action', async () => {
     const { result, shown } = await run(
