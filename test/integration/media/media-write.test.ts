@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFile, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, expect, it } from 'vitest';
@@ -103,7 +103,8 @@ async function expectWrittenStick(scratch: Scratch, target: string, image: Hybri
   }
 
   // The ISO 9660 filesystem, read from the stick by xorriso: every file with its content.
-  const out = path.join(scratch.dir, `extract-${path.basename(target)}-${Date.now()}`);
+  // mkdtemp, not the clock: two checks of one target within a millisecond must not share a folder.
+  const out = await mkdtemp(path.join(scratch.dir, `extract-${path.basename(target)}-`));
   await execa('xorriso', ['-osirrox', 'on', '-indev', `stdio:${target}`, '-extract', '/', out]);
   const found = await treeHashes(out);
   for (const [name, digest] of image.files) expect(found.get(name), name).toBe(digest);
