@@ -6,6 +6,7 @@
  */
 import { sectorSource } from '../core/byte-source.js';
 import { LifeboatError } from '../core/errors.js';
+import { failpoint } from '../core/failpoints/failpoint.js';
 import { LIFEBOAT_VERSION } from '../core/version.js';
 import { analyzeDisk } from '../disks/analyze-disk.js';
 import type { Disk } from '../disks/disk.js';
@@ -103,6 +104,7 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
   const chunkBytes = repository.config.chunkSizeBytes;
   const lock = await lockRepository(options.repoDir, `capture ${source.path}`);
   if (lock.takenOver) options.onWarning?.(lock.takenOver);
+  failpoint('capture.after-lock');
   const packs = new PackWriter(options.repoDir, options.packSizeBytes);
   let pool: WorkerPool | null = null;
   let inFlight: InFlight | null = null;
@@ -110,6 +112,7 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
   try {
     const index = await repository.loadIndex();
     for (const sentence of recoveryWarnings(await recoverInterruptedWrites(repository, index, options.threads))) options.onWarning?.(sentence);
+    failpoint('capture.after-recovery');
     pool = new WorkerPool({ known: index.knownDigests, ...(options.threads ? { threads: options.threads } : {}) });
 
     const createdAt = new Date().toISOString();
@@ -182,7 +185,10 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
     await chunksInFlight.drain();
     await appending;
     await packs.finish();
-    if (index.addedCount > 0) await repository.writeIndex(index);
+    if (index.addedCount > 0) {
+      await repository.writeIndex(index, () => failpoint('capture.before-index-rename'));
+      failpoint('capture.after-index-rename');
+    }
 
     const metadataAreas: StoredMetadataArea[] = [];
     let sectionOffset = 0;
@@ -211,27 +217,31 @@ export async function capture(options: CaptureOptions): Promise<CaptureResult> {
       logicalSectorSize: ss,
       physicalSectorSize: source.physicalSectorSize,
     };
-    const snapshot = await repository.writeSnapshot({
-      description: {
-        schema: SNAPSHOT_SCHEMA,
-        tool: `lifeboat ${LIFEBOAT_VERSION}`,
-        createdAt,
-        finishedAt: new Date().toISOString(),
-        note: options.note ?? null,
-        scope: options.partitionNumber === undefined ? 'disk' : 'partition',
-        chunkSizeBytes: chunkBytes,
-        source: identity,
-        table: analysis.table,
-        metadataAreas,
-        extents: records,
-        totals: { usedBytes, chunks: chunkTotal, newChunks, newStoredBytes: packs.storedBytes },
-        ...(rescue ? { rescue: rescue.record } : {}),
+    const snapshot = await repository.writeSnapshot(
+      {
+        description: {
+          schema: SNAPSHOT_SCHEMA,
+          tool: `lifeboat ${LIFEBOAT_VERSION}`,
+          createdAt,
+          finishedAt: new Date().toISOString(),
+          note: options.note ?? null,
+          scope: options.partitionNumber === undefined ? 'disk' : 'partition',
+          chunkSizeBytes: chunkBytes,
+          source: identity,
+          table: analysis.table,
+          metadataAreas,
+          extents: records,
+          totals: { usedBytes, chunks: chunkTotal, newChunks, newStoredBytes: packs.storedBytes },
+          ...(rescue ? { rescue: rescue.record } : {}),
+        },
+        metadataBytes: Buffer.concat(metadata.map((area) => area.bytes)),
+        ranges,
+        digests,
+        ...(rescue ? { badRanges: rescue.badRanges } : {}),
       },
-      metadataBytes: Buffer.concat(metadata.map((area) => area.bytes)),
-      ranges,
-      digests,
-      ...(rescue ? { badRanges: rescue.badRanges } : {}),
-    });
+      () => failpoint('capture.before-manifest-rename'),
+    );
+    failpoint('capture.after-manifest-rename');
     progress.finish();
     return {
       snapshot,

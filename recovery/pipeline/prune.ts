@@ -6,6 +6,7 @@
  * passes `check` (what is left over is unindexed packs or tmp/ files) and a rerun finishes the job.
  */
 import { LifeboatError } from '../core/errors.js';
+import { failpoint } from '../core/failpoints/failpoint.js';
 import { Findings } from '../repository/check-findings.js';
 import { ChunkIndex } from '../repository/chunk-index.js';
 import { DIGEST_BYTES, digestHex, isZeroDigest } from '../repository/format-constants.js';
@@ -71,6 +72,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
   const lock = await lockRepository(repoDir, 'prune');
   if (lock.takenOver) options.onWarning?.(lock.takenOver);
   const writer = new PackWriter(repoDir, options.packSizeBytes);
+  const beforeIndexRename = () => failpoint('prune.before-index-rename');
   try {
     const index = await repository.loadIndex();
     for (const sentence of recoveryWarnings(await recoverInterruptedWrites(repository, index, options.threads))) options.onWarning?.(sentence);
@@ -104,7 +106,7 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
     };
     if (plan.remove.length === 0 && plan.rewrite.length === 0) {
       // Nothing to free; packs adopted above still belong in the index on disk.
-      if (index.addedCount > 0) await repository.writeIndex(index);
+      if (index.addedCount > 0) await repository.writeIndex(index, beforeIndexRename);
       progress.finish();
       return { ...result, durationSeconds: progress.elapsedSeconds };
     }
@@ -135,9 +137,12 @@ export async function prune(options: PruneOptions): Promise<PruneResult> {
       await reader.close();
     }
     await writer.finish();
+    failpoint('prune.after-new-packs');
     // 2. The index that points only at kept and new packs; 3. only then the old packs go.
-    await repository.writeIndex(next);
-    await removePacks(repoDir, [...plan.remove, ...plan.rewrite.map((pack) => pack.id)]);
+    await repository.writeIndex(next, beforeIndexRename);
+    failpoint('prune.after-index');
+    await removePacks(repoDir, [...plan.remove, ...plan.rewrite.map((pack) => pack.id)], () => failpoint('prune.after-pack-removal'));
+    failpoint('prune.after-removals');
     const after = (await scanLayout(repoDir, new Findings())).packs;
     const bytesAfter = after.reduce((sum, pack) => sum + pack.sizeBytes, 0);
     progress.finish();

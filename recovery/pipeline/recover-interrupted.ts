@@ -4,6 +4,7 @@
  * prefix sealed in place), every other tmp/ file is removed, and sealed packs the index does not
  * list are adopted into the in-memory index (docs/image-format.md, "Recovery").
  */
+import { failpoint } from '../core/failpoints/failpoint.js';
 import type { ChunkIndex } from '../repository/chunk-index.js';
 import type { Repository } from '../repository/repository.js';
 import { clearTmp, listTmpLeftovers, salvageTmpPack, type SalvagedPack } from '../repository/tmp-packs.js';
@@ -30,7 +31,9 @@ export async function salvageAndClearTmp(repository: Repository, threads?: numbe
       const proof = blobProof(pool);
       for (const leftover of packs) {
         const pack = await salvageTmpPack(repository.dir, leftover, proof);
-        if (pack) salvaged.push(pack);
+        if (!pack) continue;
+        salvaged.push(pack);
+        failpoint('capture.after-salvage');
       }
     } finally {
       await pool.close();

@@ -8,6 +8,7 @@
  * now lack chunks are named. Same ordering as prune: new packs, index, then deletions.
  */
 import { LifeboatError } from '../core/errors.js';
+import { failpoint } from '../core/failpoints/failpoint.js';
 import { Findings } from '../repository/check-findings.js';
 import { ChunkIndex, type ChunkLocation } from '../repository/chunk-index.js';
 import { DIGEST_BYTES, PACK_HEADER_BYTES, isZeroDigest } from '../repository/format-constants.js';
@@ -178,9 +179,11 @@ export async function repair(options: RepairOptions): Promise<RepairResult> {
       }
     }
     await writer.finish();
+    failpoint('repair.after-read-packs');
     const next = buildIndex(old, packs, dropped, copies);
-    await repository.writeIndex(next);
-    await removePacks(repoDir, [...dropped]);
+    await repository.writeIndex(next, () => failpoint('repair.before-index-rename'));
+    failpoint('repair.after-index-rename');
+    await removePacks(repoDir, [...dropped], () => failpoint('repair.after-pack-removal'));
     const { snapshots, damaged } = await repository.listSnapshots();
     const incomplete: IncompleteSnapshot[] = [];
     for (const snapshot of snapshots) {

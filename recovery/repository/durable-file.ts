@@ -45,9 +45,11 @@ export class DurableFile {
     }
   }
 
-  async commit(): Promise<void> {
+  /** `beforeRename` runs once the file is durable under tmp/ and not yet in place (a failpoint's spot). */
+  async commit(beforeRename?: () => void): Promise<void> {
     await this.handle.sync();
     await this.handle.close();
+    beforeRename?.();
     await mkdir(path.dirname(this.finalPath), { recursive: true });
     await rename(this.tempPath, this.finalPath);
     await fsyncDirectory(path.dirname(this.finalPath));
@@ -61,11 +63,11 @@ export class DurableFile {
 }
 
 /** Writes a small file whole, durably. */
-export async function writeDurable(repoDir: string, finalPath: string, data: Uint8Array): Promise<void> {
+export async function writeDurable(repoDir: string, finalPath: string, data: Uint8Array, beforeRename?: () => void): Promise<void> {
   const file = await DurableFile.create(repoDir, finalPath);
   try {
     await file.write(data, 0);
-    await file.commit();
+    await file.commit(beforeRename);
   } catch (error) {
     await file.abandon();
     throw repositoryWriteError(error, finalPath);

@@ -5,6 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { failpoint } from '../core/failpoints/failpoint.js';
 import { fsyncDirectory } from './durable-file.js';
 import { lockRepository } from './repository-lock.js';
 import type { Repository } from './repository.js';
@@ -31,8 +32,10 @@ export async function forgetSnapshot(repository: Repository, idOrLatest: string)
     } catch (error) {
       damaged = error instanceof Error ? error.message : String(error);
     }
+    failpoint('forget.before-manifest-removal');
     await rm(file);
     await fsyncDirectory(path.dirname(file));
+    failpoint('forget.after-manifest-removal');
     const id = /-([0-9a-f]{16})\.snapshot$/.exec(file)?.[1] ?? '';
     return { file, id, snapshot, damaged, takenOver: lock.takenOver };
   } finally {

@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { failpoint } from '../core/failpoints/failpoint.js';
 import type { ChunkLocation } from './chunk-index.js';
 import { DurableFile, repositoryWriteError } from './durable-file.js';
 import {
@@ -105,6 +106,7 @@ export class PackWriter {
     const entry = Buffer.alloc(TRAILER_ENTRY_BYTES);
     encodeTrailerEntry(entry, 0, { ...chunk, offsetBytes, storedBytes: chunk.stored.byteLength });
     pack.trailer.push(entry);
+    failpoint('capture.after-blob-append');
     return { packId: pack.id, offsetBytes, codec: chunk.codec, storedBytes: chunk.stored.byteLength, plainBytes: chunk.plainBytes };
   }
 
@@ -139,11 +141,12 @@ export class PackWriter {
     const end = packTrailerBytes(pack.trailer);
     try {
       await pack.file.write(end, pack.sizeBytes);
-      await pack.file.commit();
+      await pack.file.commit(() => failpoint('capture.after-pack-seal'));
     } catch (error) {
       await pack.file.abandon();
       throw repositoryWriteError(error, packPath(this.repoDir, pack.id));
     }
+    failpoint('capture.after-pack-rename');
     this.storedBytes += end.length + PACK_HEADER_BYTES;
     this.sealed.push(pack.id);
   }

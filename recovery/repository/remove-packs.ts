@@ -8,12 +8,14 @@ import path from 'node:path';
 import { fsyncDirectory } from './durable-file.js';
 import { packPath } from './pack-writer.js';
 
-export async function removePacks(repoDir: string, ids: readonly string[]): Promise<void> {
+/** `afterEach` runs after each pack's removal (the caller's failpoint). */
+export async function removePacks(repoDir: string, ids: readonly string[], afterEach?: () => void): Promise<void> {
   const folders = new Set<string>();
   for (const id of ids) {
     const file = packPath(repoDir, id);
     await rm(file, { force: true });
     folders.add(path.dirname(file));
+    afterEach?.();
   }
   for (const folder of folders) {
     // rmdir refuses a folder that still holds packs: that refusal is the emptiness test.

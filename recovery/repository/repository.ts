@@ -144,8 +144,9 @@ export class Repository {
     }
   }
 
-  async writeIndex(index: ChunkIndex): Promise<void> {
-    await writeDurable(this.dir, path.join(this.dir, INDEX_FILE), index.serialize());
+  /** `beforeRename` runs when the new index is durable in tmp/ and the old one still in place (each writer's failpoint). */
+  async writeIndex(index: ChunkIndex, beforeRename?: () => void): Promise<void> {
+    await writeDurable(this.dir, path.join(this.dir, INDEX_FILE), index.serialize(), beforeRename);
   }
 
   /** Every sealed pack in packs/, by id. */
@@ -184,11 +185,12 @@ export class Repository {
     return { packs, chunks, skipped };
   }
 
-  async writeSnapshot(content: SnapshotContent): Promise<Snapshot> {
+  /** `beforeRename` runs when the manifest is durable in tmp/ and not yet a snapshot (capture's failpoint). */
+  async writeSnapshot(content: SnapshotContent, beforeRename?: () => void): Promise<Snapshot> {
     const { bytes, id } = serializeManifest(content);
     const file = path.join(this.dir, 'snapshots', `${snapshotTime(content.description.createdAt)}-${id}.snapshot`);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeDurable(this.dir, file, bytes);
+    await writeDurable(this.dir, file, bytes, beforeRename);
     return { ...content, id, file };
   }
 
