@@ -18,6 +18,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { sectorSource } from '../core/byte-source.js';
 import { LifeboatError } from '../core/errors.js';
+import { failpoint } from '../core/failpoints/failpoint.js';
 import type { Disk } from '../disks/disk.js';
 import { kernelPartitions } from '../partitions/kernel-partitions.js';
 import { readPartitionTable } from '../partitions/read-partition-table.js';
@@ -112,6 +113,7 @@ async function copy(
     void next?.catch(() => undefined);
   }
   if (job.signal?.aborted) throw cancelled('media write');
+  failpoint('media.after-body');
   // The first MiB last, from its end down to sector 1, so the low sectors where volume descriptors live come last.
   for (let at = Math.floor((head.length - 1) / PAGE_BYTES) * PAGE_BYTES; at >= 0; at -= PAGE_BYTES) {
     const from = Math.max(at, ss);
@@ -182,11 +184,13 @@ export async function writeMedium(job: WriteMediumJob): Promise<WriteMediumResul
   const progress = new ProgressTracker('media', job.onProgress);
   const layout = blocks(image.sizeBytes, Math.min(GUARD_BYTES, image.sizeBytes), ss, job.blockBytes ?? BLOCK_BYTES);
   await clear(target, progress);
+  failpoint('media.after-clear');
 
   if (plan.dataPartition) {
     if (!job.format) throw new LifeboatError('INTERNAL', 'A data partition was planned but nothing can format it; report this as a bug.');
     progress.startPhase('format', 0);
     await job.format(plan.dataPartition);
+    failpoint('media.after-format');
   }
 
   const hashes = { image: createHash('sha256'), expected: createHash('sha256') };
@@ -197,7 +201,9 @@ export async function writeMedium(job: WriteMediumJob): Promise<WriteMediumResul
   let readbackDirect: boolean;
   try {
     readbackSha256 = await readBack(job, exact, layout, digests, progress);
+    failpoint('media.after-readback');
     await writeFirstSector(job, exact, progress);
+    failpoint('media.after-table');
     // Read after the reads: the reader falls back to the page cache if the device refuses its alignment.
     readbackDirect = exact.direct;
   } finally {

@@ -6,6 +6,7 @@
  * so an interrupted restore can be resumed; `verify` reads everything back afterwards.
  */
 import { LifeboatError } from '../core/errors.js';
+import { failpoint, failpointArmed } from '../core/failpoints/failpoint.js';
 import type { Disk } from '../disks/disk.js';
 import { digestHex, isZeroDigest } from '../repository/format-constants.js';
 import type { Repository } from '../repository/repository.js';
@@ -152,7 +153,8 @@ function checkpointsFor(options: RestoreOptions): Checkpoints | undefined {
     doneBytes: start.bytesDone,
     first: () => writer.next(start.chunksDone, start.bytesDone),
     next: (chunks, bytes) => writer.next(chunks, bytes),
-    everyMs: options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
+    // Armed for a crash test, checkpoints follow the data only: restore.checkpoint:N is then the same checkpoint on every machine.
+    everyMs: options.checkpointEveryMs ?? (failpointArmed() ? Number.POSITIVE_INFINITY : DEFAULT_CHECKPOINT_EVERY_MS),
     everyBytes: Math.max(1, Math.ceil(plan.usedBytes / CHECKPOINTS_PER_RESTORE)),
   };
 }
@@ -160,7 +162,10 @@ function checkpointsFor(options: RestoreOptions): Checkpoints | undefined {
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const { snapshot, plan, target } = options;
   if (!target.writable) throw new LifeboatError('READ_ONLY', `${target.path} was opened read-only; a restore must write it.`);
-  if (options.resume) checkResume(options.resume, snapshot, plan, options.identity ?? { model: null, serial: null });
+  if (options.resume) {
+    checkResume(options.resume, snapshot, plan, options.identity ?? { model: null, serial: null });
+    failpoint('restore.resume-checked');
+  }
   const progress = new ProgressTracker('restore', options.onProgress);
   const pool = new WorkerPool(options.threads ? { threads: options.threads } : {});
   const index = await options.repository.loadIndex();

@@ -11,6 +11,7 @@
  *
  * A crash before step 4 leaves no partition table; after it, every byte is in place.
  */
+import { failpoint } from '../core/failpoints/failpoint.js';
 import type { Disk } from '../disks/disk.js';
 import type { PlannedWrite } from '../partitions/partition-table.js';
 import { usedChunks, type ChunkSlice } from './extents.js';
@@ -26,6 +27,8 @@ export interface FinalStepJob {
   zones: readonly ByteSpan[];
   tableWrites: readonly PlannedWrite[];
   supply(extentIndex: number, slice: ChunkSlice): Promise<Uint8Array>;
+  /** Restore's steps are failpoints (docs/failpoints.md); clone's are not. */
+  operation: 'restore' | 'clone';
 }
 
 /** The final bytes of each zone: used data from the chunks that reach into it, then the table. */
@@ -70,6 +73,8 @@ export async function writeFinalStep(job: FinalStepJob): Promise<void> {
   const { images, outside } = await zoneImages(job);
   for (const write of outside) await target.writeAt(write.offsetBytes, write.bytes);
   for (let z = job.zones.length - 1; z >= 1; z--) await target.writeAt((job.zones[z] as ByteSpan).startBytes, images[z] as Uint8Array);
+  const restore = job.operation === 'restore';
+  if (restore) failpoint('restore.after-tail-zone');
   const head = images[0] as Uint8Array;
   const headStart = (job.zones[0] as ByteSpan).startBytes;
   const page = Math.max(PAGE_BYTES, ss);
@@ -79,6 +84,8 @@ export async function writeFinalStep(job: FinalStepJob): Promise<void> {
     if (from < to) await target.writeAt(headStart + from, head.subarray(from, to));
   }
   await target.flush();
+  if (restore) failpoint('restore.after-head-zone');
   await target.writeAt(headStart, head.subarray(0, ss));
   await target.flush();
+  if (restore) failpoint('restore.after-table');
 }

@@ -15,6 +15,7 @@
  * then continue from its last checkpoint (`--resume`).
  */
 import { LifeboatError } from '../core/errors.js';
+import { failpoint } from '../core/failpoints/failpoint.js';
 import type { Disk } from '../disks/disk.js';
 import type { PlannedWrite } from '../partitions/partition-table.js';
 import { discardFree, discardSpans, usedSpans, DEFAULT_MINIMUM_DISCARD_BYTES, type DiscardOutcome, type DiscardRequest } from './discard-free.js';
@@ -117,7 +118,7 @@ async function writeData(job: WriteTargetJob, region: WriteRegion, operation: 'r
   let lastCheckpointMs = Date.now();
   let recorded = startChunk;
   let recordedBytes = skippedBytes;
-  const checkpoint = async () => {
+  const checkpoint = async (periodic = true) => {
     if (!checkpoints || watermark === recorded) return;
     // Read before the flush: whatever finished by now is on the disk once it returns.
     const chunks = watermark;
@@ -129,6 +130,7 @@ async function writeData(job: WriteTargetJob, region: WriteRegion, operation: 'r
     recordedBytes = bytes;
     lastCheckpointMs = Date.now();
     progress.durable(bytes);
+    if (periodic) failpoint('restore.checkpoint');
   };
   const due = () => checkpoints !== undefined && (Date.now() - lastCheckpointMs >= checkpoints.everyMs || bytesBelow - recordedBytes >= checkpoints.everyBytes);
   const inFlight = new InFlight(job.inFlight);
@@ -175,7 +177,8 @@ async function writeData(job: WriteTargetJob, region: WriteRegion, operation: 'r
   progress.startPhase('flush', 0);
   await target.flush();
   // Everything is durable: a crash in the final step resumes straight into it.
-  await checkpoint();
+  await checkpoint(false);
+  if (operation === 'restore') failpoint('restore.after-data');
   return { writtenBytes, skippedBytes };
 }
 
@@ -188,9 +191,14 @@ export async function writeTarget(job: WriteTargetJob, operation: 'restore' | 'c
     'clear',
     clear.reduce((sum, w) => sum + w.bytes.length, 0),
   );
-  await writeAll(target, clear);
+  // The head zone first: the MBR is the first sector to go, and with it every table a prober reads.
+  const [head, ...rest] = clear;
+  if (head) await target.writeAt(head.offsetBytes, head.bytes);
+  if (operation === 'restore') failpoint('restore.after-clear-head');
+  await writeAll(target, rest);
   progress.advance(clear.reduce((sum, w) => sum + w.bytes.length, 0));
   await target.flush();
+  if (operation === 'restore') failpoint('restore.after-clear');
   if (job.checkpoints) progress.durable(job.checkpoints.doneBytes);
 
   let discard: DiscardOutcome | null = null;
@@ -211,7 +219,7 @@ export async function writeTarget(job: WriteTargetJob, operation: 'restore' | 'c
 
   const finalBytes = zones.reduce((sum, z) => sum + z.endBytes - z.startBytes, 0);
   progress.startPhase('table', finalBytes);
-  await writeFinalStep({ target, extents: job.extents, chunkBytes: job.chunkBytes, zones, tableWrites: job.tableWrites, supply: job.supply });
+  await writeFinalStep({ target, extents: job.extents, chunkBytes: job.chunkBytes, zones, tableWrites: job.tableWrites, supply: job.supply, operation });
   progress.advance(finalBytes);
   if (job.tableWrites.length > 0) {
     progress.startPhase('flush', 0);

@@ -51,6 +51,14 @@ export function failpoint(name: FailpointName): void {
   if (reached === armed.hit) process.kill(process.pid, 'SIGKILL');
 }
 
+/**
+ * True when the environment armed any point. Steps whose count would otherwise follow the clock
+ * (restore's checkpoints) then follow the data only, so `NAME:N` lands at the same step everywhere.
+ */
+export function failpointArmed(): boolean {
+  return armed !== null;
+}
+
 /** For the CLI's start-up: throws USAGE when LIFEBOAT_FAILPOINT is set to something that arms nothing. */
 export function checkFailpointEnvironment(): void {
   const text = process.env[FAILPOINT_ENV];
