@@ -1,0 +1,139 @@
+/**
+ * Rebuilds a recorded device as it could be after a power cut at barrier k: the initial image,
+ * every write of epochs 0..k-1 (the device acknowledged the flush, so they are durable), and a
+ * subset of epoch k (written to the device's cache after the flush; any of them may have reached
+ * the medium, in any order). The subsets tried: none, all, and seeded random ones.
+ *
+ * States are files on a small XFS scratch filesystem with reflinks: a base file advances through
+ * the epochs in place, and each state is a reflink copy of it (no data copied) plus the subset's
+ * writes, so a state costs what its own writes cost, not the image's size.
+ */
+import { open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Scratch } from './loop-device.js';
+import type { LoggedWrite, WriteLog } from './power-cut-log.js';
+import { seededRandom } from './seeded-random.js';
+
+export interface CutState {
+  /** 1-based barrier the power failed after. */
+  barrier: number;
+  /** 'none', 'all', or 'random-<seed>' (the seed replays the subset). */
+  subset: string;
+  /** How many of epoch `barrier`'s writes this state holds, of how many. */
+  kept: number;
+  of: number;
+}
+
+async function applyWrites(file: string, writes: readonly LoggedWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  const handle = await open(file, 'r+');
+  try {
+    for (const w of writes) await handle.write(w.data, 0, w.data.length, w.offsetBytes);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The subsets of one epoch to try: none, all, and `randoms` seeded ones (duplicates dropped). */
+export function subsetsOf(epoch: readonly LoggedWrite[], seed: number, randoms: number): Array<{ name: string; writes: LoggedWrite[] }> {
+  const subsets = [
+    { name: 'none', writes: [] as LoggedWrite[], key: '' },
+    { name: 'all', writes: [...epoch], key: epoch.map(() => '1').join('') },
+  ];
+  for (let r = 0; r < randoms; r++) {
+    const subsetSeed = seed + r;
+    const random = seededRandom(subsetSeed);
+    const picks = epoch.map(() => random() < 0.5);
+    subsets.push({ name: `random-${subsetSeed}`, writes: epoch.filter((_, i) => picks[i]), key: picks.map((p) => (p ? '1' : '0')).join('') });
+  }
+  const seen = new Set<string>();
+  return subsets.filter((s) => {
+    const key = s.writes.length === 0 ? '' : s.key;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The seed of barrier k's random subsets: fixed per (run seed, barrier), so one cut replays alone. */
+export function barrierSeed(runSeed: number, barrier: number): number {
+  return (runSeed * 1000 + barrier * 7) >>> 0;
+}
+
+export class CutStates {
+  private applied = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly base: string,
+    private readonly log: WriteLog,
+  ) {}
+
+  /**
+   * A reflink-capable XFS filesystem (sparse, `sizeBytes`) in the scratch, mounted, holding a
+   * copy of `initialImage` as the base. The scratch's cleanup unmounts and detaches it.
+   */
+  static async create(scratch: Scratch, initialImage: string, log: WriteLog, name = 'cuts', sizeBytes = 1024 * 1024 * 1024): Promise<CutStates> {
+    const file = await scratch.sparseFile(`${name}-xfs.img`, sizeBytes);
+    await execa('mkfs.xfs', ['-q', '-m', 'reflink=1', file]);
+    const device = await scratch.attach(file);
+    const dir = await scratch.mount(device, `${name}-xfs`, 'xfs');
+    const base = path.join(dir, 'base.img');
+    await execa('cp', ['--sparse=always', initialImage, base]);
+    return new CutStates(dir, base, log);
+  }
+
+  get barrierCount(): number {
+    return this.log.barrierAt.length;
+  }
+
+  /**
+   * Runs `check` on every state of a cut at each of `barriers` (ascending), with `randoms` random
+   * subsets each, and returns the states checked. A state identical to one just checked (the
+   * empty subset after a barrier equals the full subset before it) is not checked twice.
+   */
+  async forEachCut(barriers: readonly number[], runSeed: number, randoms: number, check: (file: string, cut: CutState) => Promise<void>): Promise<CutState[]> {
+    const done: CutState[] = [];
+    let previousAllWasChecked = 0;
+    for (const barrier of barriers) {
+      await this.advanceTo(barrier);
+      const epoch = this.log.epochs[barrier] ?? [];
+      for (const subset of subsetsOf(epoch, barrierSeed(runSeed, barrier), randoms)) {
+        const cut: CutState = { barrier, subset: subset.name, kept: subset.writes.length, of: epoch.length };
+        if (subset.writes.length === 0 && previousAllWasChecked === barrier - 1 && barrier > 1) continue;
+        await this.withState(subset.writes, (file) => check(file, cut));
+        done.push(cut);
+      }
+      previousAllWasChecked = barrier;
+    }
+    return done;
+  }
+
+  /** The state of one cut alone (a regression test replays one this way). */
+  async one(barrier: number, subset: string, runSeed: number, check: (file: string) => Promise<void>): Promise<void> {
+    await this.advanceTo(barrier);
+    const found = subsetsOf(this.log.epochs[barrier] ?? [], barrierSeed(runSeed, barrier), 8).find((s) => s.name === subset);
+    if (!found) throw new Error(`no subset ${subset} at barrier ${barrier}`);
+    await this.withState(found.writes, check);
+  }
+
+  /** Applies epochs up to barrier - 1 to the base: what every cut at `barrier` starts from. */
+  private async advanceTo(barrier: number): Promise<void> {
+    if (barrier < this.applied) throw new Error(`cut states go forward only: at barrier ${this.applied}, asked for ${barrier}`);
+    const writes: LoggedWrite[] = [];
+    for (; this.applied < barrier; this.applied++) writes.push(...(this.log.epochs[this.applied] ?? []));
+    await applyWrites(this.base, writes);
+  }
+
+  private async withState(writes: readonly LoggedWrite[], check: (file: string) => Promise<void>): Promise<void> {
+    const file = path.join(this.dir, 'state.img');
+    await execa('cp', ['--reflink=always', this.base, file]);
+    try {
+      await applyWrites(file, writes);
+      await check(file);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+}
