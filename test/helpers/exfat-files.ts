@@ -6,18 +6,18 @@ import { mkdtemp, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { waitUntil } from './poll.js';
 
 export async function withExfat<T>(device: string, body: (root: string) => Promise<T>): Promise<T> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-mnt-exfat-'));
   // -d keeps the daemon in the foreground (with debug chatter, which is thrown away).
   const daemon = execa('mount.exfat-fuse', ['-d', '-o', 'rw', device, root], { reject: false, stdout: 'ignore', stderr: 'pipe' });
   try {
-    for (let i = 0; ; i++) {
-      const { stdout } = await execa('findmnt', ['-n', '-o', 'FSTYPE', root], { reject: false });
-      if (stdout.includes('fuse')) break;
-      if (daemon.exitCode !== null || i > 100) throw new Error(`exfat-fuse could not mount ${device}: ${String((await daemon).stderr).slice(-500)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(
+      `exfat-fuse to mount ${device} on ${root}`,
+      async () => (await execa('findmnt', ['-n', '-o', 'FSTYPE', root], { reject: false })).stdout.includes('fuse'),
+      { intervalMs: 50, hopeless: async () => (daemon.exitCode === null ? null : `exfat-fuse exited: ${String((await daemon).stderr).slice(-500)}`) },
+    );
     return await body(root);
   } finally {
     await execa('umount', [root], { reject: false });

@@ -9,6 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Scratch } from './loop-device.js';
+import { waitUntil } from './poll.js';
 
 const SOURCE = path.resolve(import.meta.dirname, 'native/failing-disk.c');
 
@@ -60,15 +61,15 @@ export async function startFailingDisk(scratch: Scratch, image: string, bad: rea
     stopped = true;
     if (device !== null) await scratch.detach(device).catch(() => execa('losetup', ['--detach', device as string], { reject: false }));
     await execa('fusermount3', ['-u', mountpoint], { reject: false });
-    const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
+    // Only a server that hangs after its unmount is killed; how soon does not decide any verdict.
+    const timer = setTimeout(() => server.kill('SIGKILL'), 60_000);
     await server;
     clearTimeout(timer);
   };
   try {
-    for (let attempt = 0; !(await isMountPoint(mountpoint)); attempt++) {
-      if (server.exitCode !== null || attempt > 400) throw new Error(`failing-disk did not mount: ${String((await server).stderr)}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await waitUntil(`failing-disk to mount ${image} on ${mountpoint}`, () => isMountPoint(mountpoint), {
+      hopeless: async () => (server.exitCode === null ? null : `failing-disk exited: ${String((await server).stderr)}`),
+    });
     device = await scratch.attach(path.join(mountpoint, 'disk'), { readOnly: true });
     for (const range of bad) {
       if (await sectorReads(device, range.firstSector)) throw new Error(`sector ${range.firstSector} of ${device} reads, but failing-disk was told it is bad`);

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { waitUntil } from './poll.js';
 
 /** Filesystems this helper mounts (FAT is reached through mtools instead: the kernel here has no vfat). */
 export type MountableFs = 'ext4' | 'ntfs';
@@ -45,21 +46,21 @@ async function isMountPoint(dir: string): Promise<boolean> {
 async function mountNtfs(device: string, root: string, mode: 'ro' | 'rw'): Promise<() => Promise<void>> {
   const options = mode === 'ro' ? 'ro,no_detach' : 'no_detach';
   const daemon: ResultPromise = execa('ntfs-3g', ['-o', options, device, root], { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', reject: false });
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await isMountPoint(root)) {
-      return async () => {
-        const result = await execa('umount', [root], { reject: false });
-        if (result.exitCode !== 0) await execa('umount', ['--lazy', root], { reject: false });
-        // Waiting for the daemon to exit is what guarantees ntfs-3g has closed the volume.
-        const exited = await daemon;
-        if (result.exitCode !== 0) throw new Error(`umount ${root} failed: ${result.stderr}`);
-        if (exited.exitCode !== 0) throw new Error(`ntfs-3g exited with ${String(exited.exitCode)}: ${String(exited.stderr)}`);
-      };
-    }
-    if (daemon.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  try {
+    await waitUntil(`ntfs-3g to mount ${device} (${mode}) on ${root}`, () => isMountPoint(root), {
+      hopeless: async () => (daemon.exitCode === null ? null : `ntfs-3g exited: ${String((await daemon).stderr)}`),
+    });
+  } catch (error) {
+    daemon.kill();
+    await daemon;
+    throw error;
   }
-  daemon.kill();
-  const failed = await daemon;
-  throw new Error(`ntfs-3g could not mount ${device} (${mode}): ${String(failed.stderr)}`);
+  return async () => {
+    const result = await execa('umount', [root], { reject: false });
+    if (result.exitCode !== 0) await execa('umount', ['--lazy', root], { reject: false });
+    // Waiting for the daemon to exit is what guarantees ntfs-3g has closed the volume.
+    const exited = await daemon;
+    if (result.exitCode !== 0) throw new Error(`umount ${root} failed: ${result.stderr}`);
+    if (exited.exitCode !== 0) throw new Error(`ntfs-3g exited with ${String(exited.exitCode)}: ${String(exited.stderr)}`);
+  };
 }

@@ -237,12 +237,17 @@ describe('check finds real damage, and repair fixes what an index rebuild can fi
   });
 });
 
-describe('hostile repositories get a clear answer, never a hang', () => {
+/**
+ * A FIFO opened the blocking way would hang check forever; a hang can only be told from slowness by
+ * a deadline, so it is one no healthy run comes near on any machine (a check here takes about a second).
+ */
+const HANG_MS = 120_000;
+
+describe('hostile repositories get a clear answer, never a hang', { timeout: 5 * HANG_MS }, () => {
   const CLI = path.resolve(import.meta.dirname, '../../../build/recovery/cli/main.js');
-  /** check --json within 30 s: a FIFO opened the blocking way would hang it forever. */
   async function checkWithin(repo: string): Promise<{ exitCode: number; findings: Array<{ severity: string; kind: string; message: string }> }> {
-    const run = await execa(process.execPath, [CLI, 'check', '--repo', repo, '--json', '--read-data'], { reject: false, timeout: 30_000 });
-    expect(run.timedOut, `check hung on ${repo}`).toBe(false);
+    const run = await execa(process.execPath, [CLI, 'check', '--repo', repo, '--json', '--read-data'], { reject: false, timeout: HANG_MS });
+    expect(run.timedOut, `check did not finish within ${HANG_MS / 1000} s on ${repo}: it hangs`).toBe(false);
     const doc = JSON.parse(run.stdout) as { findings: Array<{ severity: string; kind: string; message: string }> };
     return { exitCode: run.exitCode ?? -1, findings: doc.findings };
   }
@@ -278,7 +283,8 @@ describe('hostile repositories get a clear answer, never a hang', () => {
     expect(kinds(found.findings, 'error')).toEqual(['index-damaged', 'snapshot-incomplete']);
     expect(kinds(found.findings, 'warning')).toEqual(['layout', 'lock']);
     expect(found.findings.find((f) => f.kind === 'layout')?.message).toContain(`${pack}.pack is not a pack file`);
-    const repaired = await execa(process.execPath, [CLI, 'repair', '--repo', repo], { reject: false, timeout: 30_000 });
+    const repaired = await execa(process.execPath, [CLI, 'repair', '--repo', repo], { reject: false, timeout: HANG_MS });
+    expect(repaired.timedOut, `repair did not finish within ${HANG_MS / 1000} s on ${repo}: it hangs`).toBe(false);
     expect(repaired.exitCode, repaired.stderr).toBe(0);
     const after = await checkWithin(repo);
     // The pack that became a FIFO is lost: the snapshot needs its chunks; nothing else is wrong.

@@ -91,7 +91,8 @@ function checkpointsFrom(start: RestoreJournal, everyBytes: number): Checkpoints
     doneBytes: start.bytesDone,
     first: () => writer.next(start.chunksDone, start.bytesDone),
     next: (c, b) => writer.next(c, b),
-    everyMs: 60_000,
+    // Checkpoints by bytes only: a time-based one would land wherever a slow machine happened to be.
+    everyMs: Number.POSITIVE_INFINITY,
     everyBytes,
   };
 }

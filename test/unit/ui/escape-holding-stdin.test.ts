@@ -1,9 +1,10 @@
 /**
  * Arrow keys split across two reads, as a serial line delivers them, must reach Ink whole; a real
- * Esc press must still arrive, a moment later.
+ * Esc press must still arrive, a moment later. The hold is a timer, so these tests run on Vitest's
+ * fake clock: the gaps between reads are exact, whatever the machine is doing meanwhile.
  */
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EscapeHoldingStdin, splitUnfinishedEscape } from '../../../recovery/ui/escape-holding-stdin.js';
 
 function terminal(): NodeJS.ReadStream {
@@ -19,9 +20,17 @@ function collect(stream: EscapeHoldingStdin): Array<{ text: string; atMs: number
   return seen;
 }
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Lets `ms` pass on the fake clock, running the timers and stream callbacks due meanwhile. */
+const wait = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
 describe('escape sequences split across reads', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('finds the unfinished tail of a chunk', () => {
     expect(splitUnfinishedEscape('ab\x1b')).toEqual(['ab', '\x1b']);
     expect(splitUnfinishedEscape('\x1b[B\x1b[')).toEqual(['\x1b[B', '\x1b[']);
@@ -37,7 +46,9 @@ describe('escape sequences split across reads', () => {
     const input = new EscapeHoldingStdin(source, 50);
     const seen = collect(input);
     source.write('\x1b[B\x1b[B\x1b[');
-    await wait(5);
+    // The rest arrives 1 ms before the hold would end.
+    await wait(49);
+    expect(seen.map((s) => s.text).join('')).toBe('\x1b[B\x1b[B');
     source.write('B\r');
     await wait(80);
     expect(seen.map((s) => s.text).join('')).toBe('\x1b[B\x1b[B\x1b[B\r');
@@ -50,11 +61,12 @@ describe('escape sequences split across reads', () => {
     const input = new EscapeHoldingStdin(source, 40);
     const seen = collect(input);
     source.write('\x1b');
-    await wait(10);
+    await wait(39);
     expect(seen).toEqual([]);
     await wait(80);
     expect(seen.map((s) => s.text)).toEqual(['\x1b']);
-    expect(seen[0]!.atMs).toBeGreaterThanOrEqual(35);
+    // Date is faked too: the Esc went on exactly when the hold ended, not a moment before.
+    expect(seen[0]!.atMs).toBe(40);
     input.detach();
   });
 

@@ -52,20 +52,33 @@ export function testBackend(disks: () => Promise<ListedDisk[]> | ListedDisk[], o
 
 export interface Driven {
   frame: () => string;
+  /** Every frame Ink has written so far, in order (one per render). */
+  frames: () => readonly string[];
   press: (...keys: string[]) => Promise<void>;
   type: (text: string) => Promise<void>;
   /** Moves the highlight (the line starting "> ") onto the list line containing `text`, from the top. */
   highlight: (text: string) => Promise<string>;
+  /** Polls until the frame matches; the deadline is generous (a loaded machine is slow, never wrong). */
   waitFor: (what: string | RegExp | ((frame: string) => boolean), timeoutMs?: number) => Promise<string>;
   /** How the app ended, if it did. */
   exited: () => AppExit | null;
   unmount: () => void;
 }
 
+/**
+ * Lets the app finish what a key or a render set in motion, by event-loop turns instead of a time:
+ * Ink renders a key's update at once (React's legacy root), and React runs the effects that attach
+ * the next screen's key handlers in a setImmediate callback, so after a few turns of our own they
+ * have run, however slow the machine.
+ */
+export async function settle(): Promise<void> {
+  for (let turn = 0; turn < 10; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Renders the app and gives the test a keyboard and a patient eye. */
 export function drive(props: AppProps): Driven {
   let exitValue: AppExit | null = null;
-  const { lastFrame, stdin, unmount } = render(
+  const { lastFrame, frames, stdin, unmount } = render(
     <App
       {...props}
       onExit={(how) => {
@@ -74,40 +87,41 @@ export function drive(props: AppProps): Driven {
     />,
   );
   const frame = () => lastFrame() ?? '';
-  const waitFor: Driven['waitFor'] = async (what, timeoutMs = 20_000) => {
+  const waitFor: Driven['waitFor'] = async (what, timeoutMs = 120_000) => {
     const test = typeof what === 'function' ? what : (text: string) => (typeof what === 'string' ? text.includes(what) : what.test(text));
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (test(frame())) {
         // A screen is drawn before its key handlers are attached (they are effects): let them attach.
-        await sleep(120);
+        await settle();
         return frame();
       }
       await sleep(20);
     }
-    throw new Error(`waited ${timeoutMs} ms for ${String(what)}; the screen was:\n${frame()}`);
+    throw new Error(`timed out after ${timeoutMs / 1000} s waiting for the screen to show ${String(what)}; the screen was:\n${frame()}`);
   };
   return {
     frame,
+    frames: () => frames,
     waitFor,
     async press(...keys) {
       for (const key of keys) {
         stdin.write(key);
-        await sleep(50);
+        await settle();
       }
     },
     async type(text) {
       stdin.write(text);
-      await sleep(50);
+      await settle();
     },
     async highlight(text) {
       stdin.write(KEY.home);
-      await sleep(50);
+      await settle();
       for (let i = 0; i < 40; i++) {
         const line = /^> .*$/m.exec(frame())?.[0] ?? '';
         if (line.includes(text)) return frame();
         stdin.write(KEY.down);
-        await sleep(50);
+        await settle();
       }
       throw new Error(`no list line contains "${text}":\n${frame()}`);
     },

@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { waitUntil } from '../../../helpers/poll.js';
 
 export interface PartcloneMap {
   blockSizeBytes: number;
@@ -89,14 +90,18 @@ export class NtfsMount {
   static async mount(image: string, dir: string): Promise<NtfsMount> {
     await mkdir(dir, { recursive: true });
     const daemon = execa('ntfs-3g', ['-o', 'no_detach', image, dir], { stdout: 'ignore', stderr: 'ignore', reject: false });
-    for (let i = 0; i < 200; i++) {
-      const mounts = await readFile('/proc/self/mountinfo', 'utf8');
-      if (mounts.split('\n').some((line) => line.split(' ')[4] === dir)) return new NtfsMount(dir, daemon);
-      if (daemon.exitCode !== null) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    try {
+      await waitUntil(
+        `ntfs-3g to mount ${image} on ${dir}`,
+        async () => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((line) => line.split(' ')[4] === dir),
+        { intervalMs: 50, hopeless: () => (daemon.exitCode === null ? null : `ntfs-3g exited with ${String(daemon.exitCode)}`) },
+      );
+    } catch (error) {
+      daemon.kill();
+      await daemon;
+      throw error;
     }
-    daemon.kill();
-    throw new Error(`ntfs-3g did not mount ${image} on ${dir}`);
+    return new NtfsMount(dir, daemon);
   }
 
   /** Unmounts and waits for ntfs-3g to exit, so every write has reached the image. */
