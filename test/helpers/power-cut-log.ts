@@ -47,11 +47,22 @@ export async function readWriteLog(file: string): Promise<WriteLog> {
   return { epochs, barrierAt };
 }
 
-/** The 1-based barriers recorded at log positions [fromByte, toByte): those a command's run saw. */
-export function barriersBetween(log: WriteLog, fromByte: number, toByte: number): number[] {
+/**
+ * The barriers a power cut can follow while a command ran (log positions [fromByte, toByte)): the
+ * last one before it started (a cut there keeps any part of the command's first writes) and every
+ * one it recorded. Barrier 0 stands for "before the first barrier": epoch 0 alone, partly.
+ */
+export function barriersDuring(log: WriteLog, fromByte: number, toByte: number): number[] {
   const found: number[] = [];
+  let before = 0;
   log.barrierAt.forEach((at, i) => {
-    if (at >= fromByte && at < toByte) found.push(i + 1);
+    if (at < fromByte) before = i + 1;
+    else if (at < toByte) found.push(i + 1);
   });
-  return found;
+  return [before, ...found];
+}
+
+/** Log position of barrier k (1-based); barrier 0 comes before everything. */
+export function barrierByte(log: WriteLog, barrier: number): number {
+  return barrier === 0 ? -1 : (log.barrierAt[barrier - 1] as number);
 }

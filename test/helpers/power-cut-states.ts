@@ -16,7 +16,7 @@ import type { LoggedWrite, WriteLog } from './power-cut-log.js';
 import { seededRandom } from './seeded-random.js';
 
 export interface CutState {
-  /** 1-based barrier the power failed after. */
+  /** 1-based barrier the power failed after (0: before the first one). */
   barrier: number;
   /** 'none', 'all', or 'random-<seed>' (the seed replays the subset). */
   subset: string;
@@ -35,25 +35,38 @@ async function applyWrites(file: string, writes: readonly LoggedWrite[]): Promis
   }
 }
 
-/** The subsets of one epoch to try: none, all, and `randoms` seeded ones (duplicates dropped). */
+/** Epochs of at most this many writes are tried with every subset, not a sample. */
+export const EXHAUSTIVE_WRITES = 3;
+
+/**
+ * The subsets of one epoch to try: every one when the epoch has at most EXHAUSTIVE_WRITES writes
+ * (named by a mask, 'mask-101': first and third kept); otherwise none, all and `randoms` seeded
+ * ones ('random-<seed>'). Duplicates are dropped.
+ */
 export function subsetsOf(epoch: readonly LoggedWrite[], seed: number, randoms: number): Array<{ name: string; writes: LoggedWrite[] }> {
-  const subsets = [
-    { name: 'none', writes: [] as LoggedWrite[], key: '' },
-    { name: 'all', writes: [...epoch], key: epoch.map(() => '1').join('') },
-  ];
-  for (let r = 0; r < randoms; r++) {
-    const subsetSeed = seed + r;
-    const random = seededRandom(subsetSeed);
-    const picks = epoch.map(() => random() < 0.5);
-    subsets.push({ name: `random-${subsetSeed}`, writes: epoch.filter((_, i) => picks[i]), key: picks.map((p) => (p ? '1' : '0')).join('') });
+  const subsets: Array<{ name: string; picks: boolean[] }> = [];
+  if (epoch.length <= EXHAUSTIVE_WRITES) {
+    for (let mask = 0; mask < 1 << epoch.length; mask++) {
+      const picks = epoch.map((_, i) => ((mask >> i) & 1) === 1);
+      const name = mask === 0 ? 'none' : mask === (1 << epoch.length) - 1 ? 'all' : `mask-${picks.map((p) => (p ? '1' : '0')).join('')}`;
+      subsets.push({ name, picks });
+    }
+  } else {
+    subsets.push({ name: 'none', picks: epoch.map(() => false) }, { name: 'all', picks: epoch.map(() => true) });
+    for (let r = 0; r < randoms; r++) {
+      const random = seededRandom(seed + r);
+      subsets.push({ name: `random-${seed + r}`, picks: epoch.map(() => random() < 0.5) });
+    }
   }
   const seen = new Set<string>();
-  return subsets.filter((s) => {
-    const key = s.writes.length === 0 ? '' : s.key;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return subsets
+    .filter((s) => {
+      const key = s.picks.map((p) => (p ? '1' : '0')).join('');
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((s) => ({ name: s.name, writes: epoch.filter((_, i) => s.picks[i]) }));
 }
 
 /** The seed of barrier k's random subsets: fixed per (run seed, barrier), so one cut replays alone. */
@@ -95,13 +108,13 @@ export class CutStates {
    */
   async forEachCut(barriers: readonly number[], runSeed: number, randoms: number, check: (file: string, cut: CutState) => Promise<void>): Promise<CutState[]> {
     const done: CutState[] = [];
-    let previousAllWasChecked = 0;
+    let previousAllWasChecked = -2;
     for (const barrier of barriers) {
       await this.advanceTo(barrier);
       const epoch = this.log.epochs[barrier] ?? [];
       for (const subset of subsetsOf(epoch, barrierSeed(runSeed, barrier), randoms)) {
         const cut: CutState = { barrier, subset: subset.name, kept: subset.writes.length, of: epoch.length };
-        if (subset.writes.length === 0 && previousAllWasChecked === barrier - 1 && barrier > 1) continue;
+        if (subset.writes.length === 0 && previousAllWasChecked === barrier - 1) continue;
         await this.withState(subset.writes, (file) => check(file, cut));
         done.push(cut);
       }

@@ -19,6 +19,7 @@ import { repair } from '../../../recovery/pipeline/repair.js';
 import { verifySnapshots } from '../../../recovery/pipeline/verify.js';
 import { forgetSnapshot } from '../../../recovery/repository/forget-snapshot.js';
 import { Repository } from '../../../recovery/repository/repository.js';
+import { barrierByte } from '../../helpers/power-cut-log.js';
 import type { CutState } from '../../helpers/power-cut-states.js';
 import { MiB } from '../pipeline/cli-pipeline.js';
 import type { RecordedCommand, RepositoryRecording } from './repository-record.js';
@@ -32,7 +33,7 @@ export interface RepositoryCutOutcome {
 
 /** Snapshots that must survive a cut at `barrier`: finished before it and not being forgotten. */
 export function mustSurvive(rec: RepositoryRecording, barrier: number): string[] {
-  const at = rec.log.barrierAt[barrier - 1] as number;
+  const at = barrierByte(rec.log, barrier);
   return [...rec.finishedAt].filter(([id, finished]) => finished <= at && !((rec.forgottenFrom.get(id) ?? Number.POSITIVE_INFINITY) <= at)).map(([id]) => id);
 }
 

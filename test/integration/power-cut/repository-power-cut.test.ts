@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { useScratch } from '../../helpers/loop-device.js';
-import { barriersBetween } from '../../helpers/power-cut-log.js';
+import { barriersDuring } from '../../helpers/power-cut-log.js';
 import { CutStates } from '../../helpers/power-cut-states.js';
 import { describeWith } from '../../helpers/requirements.js';
 import { checkRepositoryCut } from './repository-cut-check.js';
@@ -11,7 +11,7 @@ const NEEDS = ['root', 'loop-devices', 'fuse', 'tool:mkfs.ext4', 'tool:mkfs.xfs'
 /** The run's seed: barrier k's random subsets come from it (power-cut-states.ts barrierSeed). */
 const SEED = 26;
 /** Random subsets per barrier, besides none and all. */
-const RANDOMS = 1;
+const RANDOMS = 2;
 
 describeWith([...NEEDS], 'a repository on ext4 survives a power cut at every flush barrier of every writing command', () => {
   const scratch = useScratch('all');
@@ -34,7 +34,7 @@ describeWith([...NEEDS], 'a repository on ext4 survives a power cut at every flu
       const command = rec.commands.find((c) => c.name === name);
       expect(command, `${name} was recorded`).toBeDefined();
       if (!command) return;
-      const barriers = barriersBetween(rec.log, command.startByte, command.endByte);
+      const barriers = barriersDuring(rec.log, command.startByte, command.endByte);
       let repaired = 0;
       let noRepository = 0;
       const cuts = await states.forEachCut(barriers, SEED, RANDOMS, async (file, cut) => {
