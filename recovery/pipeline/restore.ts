@@ -6,7 +6,7 @@
  * so an interrupted restore can be resumed; `verify` reads everything back afterwards.
  */
 import { LifeboatError } from '../core/errors.js';
-import { failpoint, failpointArmed } from '../core/failpoints/failpoint.js';
+import { failpoint } from '../core/failpoints/failpoint.js';
 import type { Disk } from '../disks/disk.js';
 import { digestHex, isZeroDigest } from '../repository/format-constants.js';
 import type { Repository } from '../repository/repository.js';
@@ -153,8 +153,7 @@ function checkpointsFor(options: RestoreOptions): Checkpoints | undefined {
     doneBytes: start.bytesDone,
     first: () => writer.next(start.chunksDone, start.bytesDone),
     next: (chunks, bytes) => writer.next(chunks, bytes),
-    // Armed for a crash test, checkpoints follow the data only: restore.checkpoint:N is then the same checkpoint on every machine.
-    everyMs: options.checkpointEveryMs ?? (failpointArmed() ? Number.POSITIVE_INFINITY : DEFAULT_CHECKPOINT_EVERY_MS),
+    everyMs: options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
     everyBytes: Math.max(1, Math.ceil(plan.usedBytes / CHECKPOINTS_PER_RESTORE)),
   };
 }

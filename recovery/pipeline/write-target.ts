@@ -15,7 +15,7 @@
  * then continue from its last checkpoint (`--resume`).
  */
 import { LifeboatError } from '../core/errors.js';
-import { failpoint } from '../core/failpoints/failpoint.js';
+import { failpoint, failpointArmed } from '../core/failpoints/failpoint.js';
 import type { Disk } from '../disks/disk.js';
 import type { PlannedWrite } from '../partitions/partition-table.js';
 import { discardFree, discardSpans, usedSpans, DEFAULT_MINIMUM_DISCARD_BYTES, type DiscardOutcome, type DiscardRequest } from './discard-free.js';
@@ -132,7 +132,16 @@ async function writeData(job: WriteTargetJob, region: WriteRegion, operation: 'r
     progress.durable(bytes);
     if (periodic) failpoint('restore.checkpoint');
   };
-  const due = () => checkpoints !== undefined && (Date.now() - lastCheckpointMs >= checkpoints.everyMs || bytesBelow - recordedBytes >= checkpoints.everyBytes);
+  // Armed for a crash test, a checkpoint is due after every `everyBytes` of data started (not by
+  // the clock, nor by what happened to finish) and waits for those chunks: restore.checkpoint:N
+  // then lands before the same chunk and records the same chunks on every machine.
+  const exact = failpointArmed();
+  let startedBytes = skippedBytes;
+  const due = () => {
+    if (!checkpoints) return false;
+    if (exact) return startedBytes - recordedBytes >= checkpoints.everyBytes;
+    return Date.now() - lastCheckpointMs >= checkpoints.everyMs || bytesBelow - recordedBytes >= checkpoints.everyBytes;
+  };
   const inFlight = new InFlight(job.inFlight);
   let ordinal = 0;
   let writtenBytes = 0;
@@ -152,7 +161,11 @@ async function writeData(job: WriteTargetJob, region: WriteRegion, operation: 'r
         const mine = ordinal++;
         if (seen++ < skip) continue;
         if (job.signal?.aborted) throw cancelled(operation);
-        if (due()) await checkpoint();
+        if (due()) {
+          if (exact) await inFlight.drain();
+          await checkpoint();
+        }
+        startedBytes += slice.usedBytes;
         await inFlight.start(async () => {
           const data = await job.supply(e, slice);
           for (const piece of piecesOutside(slice.pieces, extent.targetStartBytes, zones)) {

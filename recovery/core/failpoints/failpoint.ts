@@ -53,7 +53,8 @@ export function failpoint(name: FailpointName): void {
 
 /**
  * True when the environment armed any point. Steps whose count would otherwise follow the clock
- * (restore's checkpoints) then follow the data only, so `NAME:N` lands at the same step everywhere.
+ * or the order in which parallel work finishes (restore's checkpoints) then follow the data only,
+ * so `NAME:N` lands at the same step everywhere.
  */
 export function failpointArmed(): boolean {
   return armed !== null;
