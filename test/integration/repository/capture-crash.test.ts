@@ -1,175 +1,184 @@
-import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+/**
+ * A capture killed at every crash point of the table (docs/failpoints.md), first into an empty
+ * repository and then as an incremental capture after the disk changed. Each kill lands at a
+ * named step (LIFEBOAT_FAILPOINT), so the verdict is the same on every machine: a point added to
+ * CAPTURE_POINTS is tried by the next run, and a point the capture never reaches fails the test.
+ */
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
 import { expect, it } from 'vitest';
+import { CAPTURE_POINTS } from '../../../recovery/core/failpoints/capture-points.js';
+import type { FailpointSpec } from '../../../recovery/core/failpoints/failpoint-spec.js';
 import { Repository } from '../../../recovery/repository/repository.js';
 import { useScratch } from '../../helpers/loop-device.js';
+import { seededBytes } from '../../helpers/populate-fs.js';
 import { describeWith } from '../../helpers/requirements.js';
-import { seededRandom } from '../../helpers/seeded-random.js';
-import { MiB, lifeboat, resultOf } from '../pipeline/cli-pipeline.js';
-import { check, dataDisk, expectCheckPasses, snapshotIds } from './repository-cli.js';
+import { withMount } from '../../helpers/with-mount.js';
+import { MiB, lifeboat, lifeboatAt, resultOf } from '../pipeline/cli-pipeline.js';
+import {
+  type Kill,
+  expectAllVerify,
+  expectRepositoryChecks,
+  expectKilled,
+  expectSettled,
+  inTwoLanes,
+  killName,
+  killsOf,
+  listedIds,
+  secondsSince,
+} from './crash-points.js';
+import { check, copyRepository, dataDisk } from './repository-cli.js';
 
 const NEEDS = ['root', 'loop-devices', 'tool:sfdisk', 'tool:mkfs.ext4'] as const;
-/** Kills that must leave no snapshot behind; kills that land after the manifest was renamed count apart. */
-const KILLS = 20;
-const CHUNK_BYTES = MiB;
-const SEED = 0x5eed_c0de;
+/** Two 1 MiB random chunks to a pack: the capture seals several packs, so the seal and rename points repeat. */
+const PACK_BYTES = 3 * MiB;
 
-/**
- * When to kill, drawn from the seed. Moments are anchored to what the capture is doing rather
- * than to the clock alone, because on a busy machine Node's start-up alone can take most of a
- * capture's time: a fraction of the data phase (read from the --json progress lines), or just
- * after the index is written (the last step before the manifest), or at a time before the work.
- */
-type Moment = { kind: 'startup'; delayMs: number } | { kind: 'data'; fraction: number; delayMs: number } | { kind: 'index'; delayMs: number };
+/** Points whose work exists only after an earlier writer was interrupted: the case starts from a repository a capture left killed mid-pack. */
+const AFTER_AN_INTERRUPTED_CAPTURE = new Set<string>(['capture.after-salvage']);
+/** Points before which the killed run made nothing durable, so the rerun has nothing of it to reuse. */
+const NOTHING_DURABLE_YET = new Set<string>(['capture.after-lock', 'capture.after-recovery']);
+/** Points after which the new snapshot exists (whole: check --read-data proves its every chunk). */
+const SNAPSHOT_MADE = new Set<string>(['capture.after-manifest-rename']);
+/** What check must note after a kill at these points: the leftover the next writer settles. */
+const NOTED: Record<string, string> = {
+  'capture.after-blob-append': 'info:tmp-leftovers',
+  'capture.after-pack-seal': 'info:tmp-leftovers',
+  'capture.after-pack-rename': 'info:pack-unindexed',
+  'capture.after-salvage': 'info:pack-unindexed',
+};
 
-function drawMoment(random: () => number, startupMs: number): Moment {
-  const pick = random();
-  if (pick < 0.125) return { kind: 'startup', delayMs: Math.round(startupMs * random()) };
-  // The manifest follows the index within milliseconds: most of these find the snapshot made.
-  if (pick < 0.1875) return { kind: 'index', delayMs: 0 };
-  // Progress lines come every 200 ms, so the last one of the data phase may say 80%.
-  return { kind: 'data', fraction: 0.8 * random(), delayMs: Math.round(150 * random()) };
+interface Scenario {
+  name: string;
+  /** The repository each case starts from (copied): empty, or holding the snapshot of the disk before the change. */
+  template: string;
+  /** What an uninterrupted capture from the template does. */
+  fresh: { storedBytes: number; reusedChunks: number; newChunks: number; packs: number };
 }
 
-function describeMoment(moment: Moment): string {
-  if (moment.kind === 'startup') return `${moment.delayMs} ms after start`;
-  if (moment.kind === 'index') return `${moment.delayMs} ms after the index appeared`;
-  return `${moment.delayMs} ms after ${(moment.fraction * 100).toFixed(0)}% of the data`;
-}
-
-interface KillRow {
-  moment: string;
-  packSize: string;
+interface Row {
+  scenario: string;
+  kill: string;
   noted: string[];
   rerunStoredBytes: number;
   reusedChunks: number;
 }
 
-describeWith([...NEEDS], 'a capture killed with SIGKILL at any moment', () => {
+async function packCount(repo: string): Promise<number> {
+  let count = 0;
+  for (const sub of await readdir(path.join(repo, 'packs')).catch(() => [] as string[])) count += (await readdir(path.join(repo, 'packs', sub))).length;
+  return count;
+}
+
+describeWith([...NEEDS], 'a capture killed at each crash point of the table', () => {
   const scratch = useScratch('all');
 
-  it('leaves a repository that passes check with no snapshot, and the rerun completes, verifies and reuses the durable packs', async () => {
+  it('leaves a repository that passes check, with no half snapshot and the earlier ones whole; the rerun completes, verifies and reuses the durable packs', async () => {
     const startedMs = performance.now();
-    // 16 MiB random (incompressible) + 12 MiB counting text: about 17 MiB of packs in 30-odd chunks.
-    const disk = await dataDisk(scratch(), 'kill-source.img', 64 * MiB, 16, 12);
-    const capture = (repo: string, packSize: number | null) =>
-      lifeboat('capture', '--source', disk.device, '--repo', repo, '--json', ...(packSize ? ['--pack-size', String(packSize)] : []));
+    // 8 MiB random (incompressible) + 4 MiB counting text, in 1 MiB chunks: about 14 blobs in 6 packs.
+    const disk = await dataDisk(scratch(), 'capture-crash.img', 48 * MiB, 8, 4);
+    const captureArgs = (repo: string) => ['capture', '--source', disk.device, '--repo', repo, '--pack-size', String(PACK_BYTES), '--json'];
 
-    // A capture that is not killed: what a rerun after a late kill must beat, and how long the
-    // start-up before its lock takes (for the early kills).
-    const freshRepo = path.join(scratch().dir, 'fresh');
-    await Repository.openOrCreate(freshRepo, CHUNK_BYTES);
-    const freshStart = performance.now();
-    const timeline: { lockMs: number | null } = { lockMs: null };
-    const watch = setInterval(() => {
-      timeline.lockMs ??= existsSync(path.join(freshRepo, 'lock')) ? performance.now() - freshStart : null;
-    }, 1);
-    const fresh = await capture(freshRepo, null);
-    clearInterval(watch);
-    const freshMs = performance.now() - freshStart;
-    expect(fresh.exitCode, fresh.stderr).toBe(0);
-    const freshStored = resultOf(fresh.stdout)['storedBytes'] as number;
-    await rm(freshRepo, { recursive: true });
+    /** An uninterrupted capture from `template`: what the kills are measured against. */
+    const scenario = async (name: string, template: string): Promise<Scenario> => {
+      const repo = path.join(scratch().dir, `${name}-fresh`);
+      await copyRepository(template, repo);
+      const packsBefore = await packCount(repo);
+      const run = await lifeboat(...captureArgs(repo));
+      expect(run.exitCode, run.stderr).toBe(0);
+      const result = resultOf(run.stdout);
+      const fresh = {
+        storedBytes: result['storedBytes'] as number,
+        reusedChunks: result['reusedChunks'] as number,
+        newChunks: result['newChunks'] as number,
+        packs: (await packCount(repo)) - packsBefore,
+      };
+      await rm(repo, { recursive: true });
+      return { name, template, fresh };
+    };
+    /** The hits that an uninterrupted capture reaches last, from what it stored: one blob per new chunk, one seal per pack. */
+    const lastHit = (fresh: Scenario['fresh']) => (point: FailpointSpec) => {
+      if (point.name === 'capture.after-blob-append') return fresh.newChunks;
+      if (point.name === 'capture.after-pack-seal' || point.name === 'capture.after-pack-rename') return fresh.packs;
+      throw new Error(`${point.name} repeats: say here which property of the input counts its hits`);
+    };
 
-    const random = seededRandom(SEED);
-    const rows: KillRow[] = [];
-    let afterManifest = 0;
-    let finishedFirst = 0;
-    for (let attempt = 1; rows.length < KILLS && attempt <= 3 * KILLS; attempt++) {
-      const repo = path.join(scratch().dir, `kill-${attempt}`);
-      await Repository.openOrCreate(repo, CHUNK_BYTES);
-      // Odd attempts: default 512 MiB packs, so only the unfinished pack in tmp/ can be reused;
-      // even ones: 4 MiB packs, so sealed packs the index does not list yet are there too.
-      const packSize = attempt % 2 === 0 ? 4 * MiB : null;
-      const moment = drawMoment(random, timeline.lockMs ?? freshMs / 2);
-      const child = capture(repo, packSize);
-      const timers: NodeJS.Timeout[] = [];
-      const killLater = (delayMs: number) => timers.push(setTimeout(() => child.kill('SIGKILL'), delayMs));
-      if (moment.kind === 'startup') killLater(moment.delayMs);
-      if (moment.kind === 'index') {
-        const poll = setInterval(() => {
-          if (!existsSync(path.join(repo, 'index'))) return;
-          clearInterval(poll);
-          killLater(moment.delayMs);
-        }, 1);
-        timers.push(poll);
-      }
-      if (moment.kind === 'data') {
-        let armed = false;
-        let pending = '';
-        child.stdout?.on('data', (text: Buffer) => {
-          pending += text.toString('utf8');
-          const lines = pending.split('\n');
-          pending = lines.pop() ?? '';
-          for (const line of lines) {
-            const event = JSON.parse(line) as { type: string; phase?: string; bytesDone?: number; bytesTotal?: number };
-            if (armed || event.type !== 'progress' || event.phase !== 'data' || !event.bytesTotal) continue;
-            if ((event.bytesDone ?? 0) / event.bytesTotal < moment.fraction) continue;
-            armed = true;
-            killLater(moment.delayMs);
-          }
-        });
-      }
-      const ended = await child;
-      for (const timer of timers) clearTimeout(timer);
-      const why = `attempt ${attempt} (seed ${SEED}), SIGKILL ${describeMoment(moment)}`;
-      if (ended.signal !== 'SIGKILL') {
-        // The capture won the race (progress lines come every 200 ms): not a kill.
-        expect(ended.exitCode, `${why}: ${ended.stderr}`).toBe(0);
-        finishedFirst++;
-        await rm(repo, { recursive: true });
-        continue;
-      }
-      const noted = await expectCheckPasses(repo, true, `check --read-data after ${why}`);
-      const listed = await snapshotIds(repo);
-      if (listed.length > 0) {
-        // Killed after the manifest was renamed into place: the snapshot is whole, never half.
-        expect(listed, why).toHaveLength(1);
-        const verified = await lifeboat('verify', '--repo', repo);
-        expect(verified.exitCode, `${why}: ${verified.stderr}`).toBe(0);
-        afterManifest++;
-        await rm(repo, { recursive: true });
-        continue;
-      }
-      const rerun = await capture(repo, packSize);
+    const rows: Row[] = [];
+    let lastRerunRepo: string | null = null;
+    const crash = async (s: Scenario, kill: Kill) => {
+      const why = `${s.name} capture, SIGKILL at ${killName(kill)}`;
+      const repo = path.join(scratch().dir, `${s.name}-${kill.point.name}-${kill.hit}`);
+      await copyRepository(s.template, repo);
+      if (AFTER_AN_INTERRUPTED_CAPTURE.has(kill.point.name))
+        expectKilled(await lifeboatAt('capture.after-blob-append', 2, ...captureArgs(repo)), `${why}: the capture interrupted before it`);
+      const before = await listedIds(repo);
+      expectKilled(await lifeboatAt(kill.point.name, kill.hit, ...captureArgs(repo)), why);
+
+      const noted = await expectRepositoryChecks(repo, why);
+      expect(noted, why).toContain('warning:lock');
+      const expectedNote = NOTED[kill.point.name];
+      if (expectedNote) expect(noted, why).toContain(expectedNote);
+      // check --read-data passing means every listed snapshot has every chunk, sound, in an indexed pack.
+      const listed = await listedIds(repo);
+      expect(
+        listed.filter((id) => before.includes(id)),
+        `${why}: the snapshots made before stay`,
+      ).toEqual(before);
+      expect(listed.length - before.length, `${why}: new snapshots`).toBe(SNAPSHOT_MADE.has(kill.point.name) ? 1 : 0);
+
+      const rerun = await lifeboat(...captureArgs(repo));
       expect(rerun.exitCode, `rerun after ${why}: ${rerun.stderr}`).toBe(0);
       const result = resultOf(rerun.stdout);
-      expect(await snapshotIds(repo), why).toEqual([result['snapshot']]);
-      const verified = await lifeboat('verify', '--repo', repo);
-      expect(verified.exitCode, `verify after ${why}: ${verified.stderr}`).toBe(0);
-      // The rerun took the lock over, salvaged or adopted what it found and cleared tmp/.
-      expect(await readdir(path.join(repo, 'tmp')), why).toEqual([]);
-      expect(await readdir(repo), why).not.toContain('lock');
-      rows.push({
-        moment: describeMoment(moment),
-        packSize: packSize ? '4 MiB' : '512 MiB',
+      expect((await listedIds(repo)).sort(), why).toEqual([...listed, result['snapshot'] as string].sort());
+      await expectAllVerify(repo, `the rerun of ${why}`);
+      await expectSettled(repo, `after the rerun of ${why}`);
+      const row = {
+        scenario: s.name,
+        kill: killName(kill),
         noted,
         rerunStoredBytes: result['storedBytes'] as number,
         reusedChunks: result['reusedChunks'] as number,
-      });
-      if (rows.length === KILLS) {
-        // The last rerun's snapshot against the source disk itself, chunk by chunk and table bytes.
-        const against = await lifeboat('verify', '--repo', repo, '--against', disk.device);
-        expect(against.exitCode, against.stdout + against.stderr).toBe(0);
-        expect((await check(repo, true)).doc.findings, `check after the rerun of ${why}`).toEqual([]);
+      };
+      // Reuse: whatever the killed run made durable (a blob salvaged from tmp/, a sealed pack, the index) is not stored again.
+      if (!NOTHING_DURABLE_YET.has(kill.point.name)) {
+        expect(row.rerunStoredBytes, `${why}: the rerun stores less than a fresh capture`).toBeLessThan(s.fresh.storedBytes);
+        expect(row.reusedChunks, `${why}: the rerun reuses chunks of the killed run`).toBeGreaterThan(s.fresh.reusedChunks);
       }
-      await rm(repo, { recursive: true });
-    }
+      rows.push(row);
+      if (lastRerunRepo === null) lastRerunRepo = repo;
+      else await rm(repo, { recursive: true });
+    };
 
-    const table = rows.map(
-      (r) =>
-        `  ${r.moment.padEnd(40)} packs ${r.packSize.padEnd(7)}: rerun stored ${(r.rerunStoredBytes / MiB).toFixed(1).padStart(4)} MiB, reused ${String(r.reusedChunks).padStart(2)} chunks; check noted ${r.noted.join(', ') || 'nothing'}`,
-    );
+    const empty = path.join(scratch().dir, 'empty');
+    await Repository.openOrCreate(empty, MiB);
+    const first = await scenario('first', empty);
+    const firstKills = killsOf(CAPTURE_POINTS, lastHit(first.fresh));
+    await inTwoLanes(firstKills, (kill) => crash(first, kill));
+    // One rerun's snapshot against the source disk itself, chunk by chunk and table bytes.
+    const against = await lifeboat('verify', '--repo', String(lastRerunRepo), '--against', disk.device);
+    expect(against.exitCode, against.stdout + against.stderr).toBe(0);
+    expect((await check(String(lastRerunRepo), true)).doc.findings, 'check after a rerun').toEqual([]);
+
+    // Incremental: the repository holds the snapshot of the disk before the change, which every kill must leave whole.
+    const before = path.join(scratch().dir, 'before-change');
+    await copyRepository(empty, before);
+    const base = await lifeboat(...captureArgs(before));
+    expect(base.exitCode, base.stderr).toBe(0);
+    await withMount(disk.partition, 'ext4', 'rw', async (root) => {
+      for (const i of [1, 4, 6]) await writeFile(path.join(root, `random-${i}.bin`), seededBytes(9100 + i, MiB));
+    });
+    await execa('blockdev', ['--flushbufs', disk.partition]);
+    await execa('blockdev', ['--flushbufs', disk.device]);
+    const incremental = await scenario('incremental', before);
+    const incrementalKills = killsOf(CAPTURE_POINTS, lastHit(incremental.fresh));
+    await inTwoLanes(incrementalKills, (kill) => crash(incremental, kill));
+
+    const line = (r: Row) =>
+      `  ${r.scenario.padEnd(11)} ${r.kill.padEnd(34)} rerun stored ${(r.rerunStoredBytes / MiB).toFixed(1).padStart(4)} MiB, reused ${String(r.reusedChunks).padStart(2)} chunks; check noted ${r.noted.join(', ')}`;
     process.stdout.write(
-      `capture SIGKILL: ${rows.length} kills without a snapshot (+${afterManifest} after the manifest, ${finishedFirst} captures finished first) in ${((performance.now() - startedMs) / 1000).toFixed(1)} s; a fresh capture takes ${freshMs.toFixed(0)} ms (lock at ${String(timeline.lockMs?.toFixed(0))} ms) and stores ${(freshStored / MiB).toFixed(1)} MiB\n${table.join('\n')}\n`,
+      `capture failpoints: ${CAPTURE_POINTS.length} points x hits = ${firstKills.length} first + ${incrementalKills.length} incremental kills in ${secondsSince(startedMs)} s (fresh: ${(first.fresh.storedBytes / MiB).toFixed(1)} MiB in ${first.fresh.packs} packs, ${first.fresh.newChunks} chunks; incremental ${(incremental.fresh.storedBytes / MiB).toFixed(1)} MiB, ${incremental.fresh.newChunks} chunks)\n${rows.map(line).join('\n')}\n`,
     );
-    expect(rows.length).toBeGreaterThanOrEqual(KILLS);
-    // Reuse: the best rerun (after a late kill) writes far less than a fresh capture; reruns reuse
-    // the unfinished pack salvaged from tmp/ and, with 4 MiB packs, sealed packs the index lacked.
-    expect(Math.min(...rows.map((r) => r.rerunStoredBytes))).toBeLessThan(freshStored / 2);
-    expect(rows.some((r) => r.noted.includes('info:tmp-leftovers') && r.reusedChunks > 0 && r.rerunStoredBytes < freshStored)).toBe(true);
-    expect(rows.some((r) => r.noted.includes('info:pack-unindexed') && r.reusedChunks > 0 && r.rerunStoredBytes < freshStored)).toBe(true);
-  }, 600_000);
+    expect(rows).toHaveLength(firstKills.length + incrementalKills.length);
+  }, 900_000); // a hang guard only: npm run test:loaded runs this with every core busy
 });
