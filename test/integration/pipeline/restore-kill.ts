@@ -1,58 +1,85 @@
 /** Helpers of the restore crash tests: killing a running restore, and what its target looks like after. */
+import { createHash } from 'node:crypto';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { HelperClient } from '../../../recovery/helper/helper-client.js';
 import { sfdiskDump } from '../../helpers/fs-checkers.js';
 import { sfdiskPartitions } from '../../helpers/loop-device.js';
 import { seededBytes } from '../../helpers/populate-fs.js';
 import { withMount } from '../../helpers/with-mount.js';
-import { MiB, jsonLines, lifeboat } from './cli-pipeline.js';
+import { MiB, jsonLines, lifeboat, lifeboatAt } from './cli-pipeline.js';
 
 export interface KilledRun {
   exitCode: number | undefined;
-  /** True when SIGKILL ended it (false: it had finished before the kill). */
+  /** True when the signal ended it (false: it had finished before the signal landed). */
   killed: boolean;
   lines: Array<Record<string, unknown>>;
-  /** The progress line that triggered the kill, when a predicate did. */
+  /** The progress line that triggered the signal. */
   trigger: Record<string, unknown> | null;
 }
 
 /**
- * Runs the CLI and kills it (SIGKILL unless `signal` says otherwise) after `delayMs`, or as soon
- * as a JSON line satisfies `when`, whichever comes first.
+ * Runs the CLI and sends it `signal` as soon as a JSON line satisfies `when`. Only for what a
+ * failpoint cannot do (Ctrl-C: SIGINT, which the CLI handles): crash tests arm a failpoint
+ * instead (lifeboatAt), so where the kill lands never depends on the machine's speed.
  */
-export async function runAndKill(
+export async function runAndSignal(
   args: string[],
-  kill: { delayMs?: number; when?: (line: Record<string, unknown>) => boolean; signal?: 'SIGKILL' | 'SIGINT' },
+  kill: { when: (line: Record<string, unknown>) => boolean; signal: 'SIGKILL' | 'SIGINT'; failpoint?: { name: string; hit: number } },
 ): Promise<KilledRun> {
-  const signal = kill.signal ?? 'SIGKILL';
-  const child = lifeboat(...args);
+  const child = kill.failpoint ? lifeboatAt(kill.failpoint.name, kill.failpoint.hit, ...args) : lifeboat(...args);
   let trigger: Record<string, unknown> | null = null;
   let pending = '';
-  if (kill.when) {
-    const when = kill.when;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const complete = pending.split('\n');
-      pending = complete.pop() ?? '';
-      for (const text of complete) {
-        if (trigger !== null || text.trim() === '') continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        if (when(line)) {
-          trigger = line;
-          child.kill(signal);
-        }
+  child.stdout?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    const complete = pending.split('\n');
+    pending = complete.pop() ?? '';
+    for (const text of complete) {
+      if (trigger !== null || text.trim() === '') continue;
+      const line = JSON.parse(text) as Record<string, unknown>;
+      if (kill.when(line)) {
+        trigger = line;
+        child.kill(kill.signal);
       }
-    });
-  }
-  if (kill.delayMs !== undefined) {
-    const delay = kill.delayMs;
-    void sleep(delay).then(() => child.kill(signal));
-  }
+    }
+  });
   const result = await child;
-  return { exitCode: result.exitCode, killed: result.signal === 'SIGKILL', lines: jsonLines(result.stdout), trigger };
+  return { exitCode: result.exitCode, killed: result.signal === kill.signal, lines: jsonLines(result.stdout), trigger };
+}
+
+/** What a restore journal slot starts with (docs/image-format.md), computed here, not taken from the engine. */
+const JOURNAL_MAGIC = createHash('sha256').update('Lifeboat restore journal').digest().subarray(0, 8);
+const JOURNAL_SLOTS = [768 * 1024, 772 * 1024];
+
+/** Whether either journal slot of the region starting at `regionOffsetBytes` holds a record's magic. */
+export async function journalOnTarget(device: string, regionOffsetBytes = 0): Promise<boolean> {
+  const handle = await open(device, 'r');
+  try {
+    for (const slot of JOURNAL_SLOTS) {
+      const magic = Buffer.alloc(8);
+      await handle.read(magic, 0, 8, regionOffsetBytes + slot);
+      if (magic.equals(JOURNAL_MAGIC)) return true;
+    }
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * How many periodic checkpoints a restore run is certain to take when a failpoint is armed: one is
+ * then due before the first chunk that starts once `everyBytes` (an eighth of the used bytes) more
+ * were started since the last, and it waits for them (docs/failpoints.md), whatever the machine's
+ * speed. Each checkpoint so records less than everyBytes + one chunk more than the one before it,
+ * and the last chance comes before the last chunk starts: a run from `startBytes` takes its
+ * (n+1)-th checkpoint for sure while startBytes + n (everyBytes + chunkBytes) + everyBytes <=
+ * usedBytes - chunkBytes.
+ */
+export function certainCheckpoints(run: { usedBytes: number; startBytes: number; chunkBytes: number }): number {
+  const everyBytes = Math.ceil(run.usedBytes / 8);
+  const room = run.usedBytes - run.chunkBytes - everyBytes - run.startBytes;
+  return room < 0 ? 0 : Math.floor(room / (everyBytes + run.chunkBytes)) + 1;
 }
 
 /** What a target shows after a kill: its old table, no table at all, or the restored one. */
