@@ -37,36 +37,71 @@ async function applyWrites(file: string, writes: readonly LoggedWrite[]): Promis
 
 /** Epochs of at most this many writes are tried with every subset, not a sample. */
 export const EXHAUSTIVE_WRITES = 3;
+/** A device writes whole physical sectors, not whole requests: a torn subset keeps 4 KiB pieces. */
+export const TORN_PIECE_BYTES = 4096;
+
+/** `w` cut at TORN_PIECE_BYTES boundaries of the device (a write of one piece or less stays whole). */
+function piecesOf(w: LoggedWrite): LoggedWrite[] {
+  const pieces: LoggedWrite[] = [];
+  for (let at = 0; at < w.data.length; ) {
+    const end = Math.min(w.data.length, (Math.floor((w.offsetBytes + at) / TORN_PIECE_BYTES) + 1) * TORN_PIECE_BYTES - w.offsetBytes);
+    pieces.push({ offsetBytes: w.offsetBytes + at, data: w.data.subarray(at, end) });
+    at = end;
+  }
+  return pieces;
+}
+
+function maskName(picks: readonly boolean[]): string {
+  return picks.map((p) => (p ? '1' : '0')).join('');
+}
 
 /**
- * The subsets of one epoch to try: every one when the epoch has at most EXHAUSTIVE_WRITES writes
+ * The subsets of one epoch to try. Every one when the epoch has at most EXHAUSTIVE_WRITES writes
  * (named by a mask, 'mask-101': first and third kept); otherwise none, all and `randoms` seeded
- * ones ('random-<seed>'). Duplicates are dropped.
+ * ones ('random-<seed>'). Then, when a write is longer than a piece, one torn subset
+ * ('torn-<seed>'): each 4 KiB piece of each write kept or lost at random, as a device that had
+ * written part of a request when the power failed. Duplicates are dropped.
  */
 export function subsetsOf(epoch: readonly LoggedWrite[], seed: number, randoms: number): Array<{ name: string; writes: LoggedWrite[] }> {
-  const subsets: Array<{ name: string; picks: boolean[] }> = [];
+  const subsets: Array<{ name: string; writes: LoggedWrite[]; key: string }> = [];
+  const whole = (name: string, picks: boolean[]) => subsets.push({ name, writes: epoch.filter((_, i) => picks[i]), key: `w${maskName(picks)}` });
   if (epoch.length <= EXHAUSTIVE_WRITES) {
     for (let mask = 0; mask < 1 << epoch.length; mask++) {
       const picks = epoch.map((_, i) => ((mask >> i) & 1) === 1);
-      const name = mask === 0 ? 'none' : mask === (1 << epoch.length) - 1 ? 'all' : `mask-${picks.map((p) => (p ? '1' : '0')).join('')}`;
-      subsets.push({ name, picks });
+      whole(mask === 0 ? 'none' : mask === (1 << epoch.length) - 1 ? 'all' : `mask-${maskName(picks)}`, picks);
     }
   } else {
-    subsets.push({ name: 'none', picks: epoch.map(() => false) }, { name: 'all', picks: epoch.map(() => true) });
+    whole(
+      'none',
+      epoch.map(() => false),
+    );
+    whole(
+      'all',
+      epoch.map(() => true),
+    );
     for (let r = 0; r < randoms; r++) {
       const random = seededRandom(seed + r);
-      subsets.push({ name: `random-${seed + r}`, picks: epoch.map(() => random() < 0.5) });
+      whole(
+        `random-${seed + r}`,
+        epoch.map(() => random() < 0.5),
+      );
     }
+  }
+  const pieces = epoch.flatMap(piecesOf);
+  if (pieces.length > epoch.length) {
+    const random = seededRandom(seed + randoms);
+    const picks = pieces.map(() => random() < 0.5);
+    subsets.push({ name: `torn-${seed + randoms}`, writes: pieces.filter((_, i) => picks[i]), key: `p${maskName(picks)}` });
   }
   const seen = new Set<string>();
   return subsets
     .filter((s) => {
-      const key = s.picks.map((p) => (p ? '1' : '0')).join('');
+      const key = s.writes.length === 0 ? '' : s.key;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
     })
-    .map((s) => ({ name: s.name, writes: epoch.filter((_, i) => s.picks[i]) }));
+    .map(({ name, writes }) => ({ name, writes }));
 }
 
 /** The seed of barrier k's random subsets: fixed per (run seed, barrier), so one cut replays alone. */
