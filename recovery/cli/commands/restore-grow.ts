@@ -22,9 +22,16 @@ export interface GrowOutcome {
   runs: ToolRun[];
 }
 
-/** The kernel's device for partition `number` of `disk`, once it exists (udev may lag a moment). */
+/**
+ * How long the partition's device may take to appear. udev takes a moment on an idle machine and
+ * much longer on a loaded one; only a device that never comes should reach this.
+ */
+const DEVICE_DEADLINE_MS = 60_000;
+
+/** The kernel's device for partition `number` of `disk`, once it exists (udev may lag). */
 async function partitionDevice(helper: HelperClient, disk: string, number: number): Promise<string> {
-  for (let attempt = 0; attempt < 50; attempt++) {
+  const until = Date.now() + DEVICE_DEADLINE_MS;
+  for (;;) {
     const { disk: info } = await helper.info(disk);
     const found = info.partitions.find((p) => p.number === number);
     if (
@@ -35,6 +42,7 @@ async function partitionDevice(helper: HelperClient, disk: string, number: numbe
       ))
     )
       return found.path;
+    if (Date.now() > until) break;
     await sleep(100);
   }
   throw new LifeboatError(
