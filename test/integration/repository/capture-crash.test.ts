@@ -76,7 +76,7 @@ describeWith([...NEEDS], 'a capture killed at each crash point of the table', ()
 
   it('leaves a repository that passes check, with no half snapshot and the earlier ones whole; the rerun completes, verifies and reuses the durable packs', async () => {
     const startedMs = performance.now();
-    // 8 MiB random (incompressible) + 4 MiB counting text, in 1 MiB chunks: about 14 blobs in 6 packs.
+    // 8 MiB random (incompressible) + 4 MiB counting text, in 1 MiB chunks: 14 blobs in 4 packs.
     const disk = await dataDisk(scratch(), 'capture-crash.img', 48 * MiB, 8, 4);
     const captureArgs = (repo: string) => ['capture', '--source', disk.device, '--repo', repo, '--pack-size', String(PACK_BYTES), '--json'];
 
