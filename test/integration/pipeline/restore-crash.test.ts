@@ -286,6 +286,72 @@ describeWith([...NEEDS], 'a restore killed at any failpoint leaves the old disk,
     expect(against.exitCode, against.stderr).toBe(0);
   }, 120_000);
 
+  it('a partition restore (NTFS) killed at every point leaves a partition nothing recognises, or the whole partition; the disk around it is untouched', async () => {
+    const started = Date.now();
+    await writeDecoy(target.device, decoy);
+    const restored = await lifeboat(...restoreArgs('--snapshot', snapshotA));
+    expect(restored.exitCode, restored.stdout.slice(-600)).toBe(0);
+    const partition = `${target.device}p2`;
+    const args = (...more: string[]) => [
+      'restore',
+      '--repo',
+      repo,
+      '--snapshot',
+      snapshotA,
+      '--partition',
+      '2',
+      '--target',
+      partition,
+      '--yes',
+      '--confirm-target',
+      path.basename(partition),
+      '--json',
+      ...more,
+    ];
+    const whole = await lifeboat(...args('--no-precheck'));
+    expect(whole.exitCode, whole.stdout.slice(-600)).toBe(0);
+    const partitionUsedBytes = Number(jsonLines(whole.stdout).find((line) => line['type'] === 'plan')?.['usedBytes']);
+    const expectWhole = async (what: string) => {
+      const against = await lifeboat('verify', '--repo', repo, '--snapshot', snapshotA, '--partition', '2', '--against', partition);
+      expect(against.exitCode, `${what}: verify --against\n${against.stderr}`).toBe(0);
+      const check = await checkFilesystem(partition, 'ntfs');
+      expect(check.ok, `${what}: ${check.output}`).toBe(true);
+    };
+    const seen: string[] = [];
+    for (const point of RESTORE_POINTS.filter((p) => !resumeOnly(p))) {
+      const certain = certainCheckpoints({ usedBytes: partitionUsedBytes, startBytes: 0, chunkBytes: CHUNK_BYTES });
+      const hits = point.repeats ? [...new Set([1, certain])] : [1];
+      if (point.repeats) expect(certain, `${point.name}: the partition's data is large enough for a certain checkpoint`).toBeGreaterThanOrEqual(1);
+      for (const hit of hits) {
+        const what = `--partition ${point.name}:${hit}`;
+        const run = await lifeboatAt(point.name, hit, ...args('--no-precheck'));
+        expect(run.signal, `${what}: the run reached the point and died by SIGKILL (exit ${run.exitCode}): ${run.stdout.slice(-400)}`).toBe('SIGKILL');
+        // The partition restore owns the partition's span only: the disk's table is the restored one throughout.
+        expect(normalize(await sfdiskDump(target.device)), `${what}: the disk's table`).toBe(sourceDump);
+        const probe = await execa('blkid', ['-p', '-o', 'export', partition], { reject: false, all: true });
+        const recognised = /^(TYPE|USAGE|UUID|LABEL)=/m.test(probe.all ?? '');
+        let state: 'nothing' | 'whole' = 'nothing';
+        if (recognised) {
+          // Something recognises a filesystem: then it must be the whole partition.
+          await expectWhole(`${what}, recognised by blkid (${probe.all})`);
+          state = 'whole';
+        }
+        if (await journalOnTarget(partition)) {
+          expect(state, `${what}: a journal is left only while nothing recognises the partition`).toBe('nothing');
+          const resumed = await lifeboat(...args('--resume'));
+          expect(resumed.exitCode, `${what}: --resume\n${resumed.stdout.slice(-600)}`).toBe(0);
+          expect(resultOf(resumed.stdout)['resumed']).toBe(true);
+        } else if (state === 'nothing') {
+          const fresh = await lifeboat(...args());
+          expect(fresh.exitCode, `${what}: a plain restore\n${fresh.stdout.slice(-600)}`).toBe(0);
+        }
+        await expectWhole(what);
+        seen.push(`${what}=${state}`);
+      }
+    }
+    console.info(`restore --partition crash test: ${seen.length} (point, hit) pairs in ${((Date.now() - started) / 1000).toFixed(1)} s: ${seen.join(' ')}`);
+  }, 240_000);
+
   it('--resume refuses another snapshot, another disk and a disk with no journal; a normal restore over a journal warns and starts over', async () => {
     // A second snapshot of the same machine, one file changed.
     await withMount(`${source.device}p3`, 'ext4', 'rw', (root) => writeFile(path.join(root, 'changed.txt'), 'after the first capture\n'));
