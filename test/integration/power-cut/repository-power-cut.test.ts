@@ -37,13 +37,15 @@ describeWith([...NEEDS], 'a repository on ext4 survives a power cut at every flu
       const barriers = barriersDuring(rec.log, command.startByte, command.endByte);
       let repaired = 0;
       let noRepository = 0;
+      const noted = new Map<string, number>();
       const cuts = await states.forEachCut(barriers, SEED, RANDOMS, async (file, cut) => {
         const outcome = await checkRepositoryCut(file, path.join(scratch().dir, 'cut-mnt'), cut, command, rec);
         if (outcome.repaired) repaired++;
         if (outcome.noRepository) noRepository++;
+        for (const kind of new Set(outcome.findings)) noted.set(kind, (noted.get(kind) ?? 0) + 1);
       });
       process.stdout.write(
-        `power-cut ${name}: ${cuts.length} cut states checked at ${barriers.length} barriers (seed ${SEED}); ${repaired} needed repair, ${noRepository} had no repository yet; ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+        `power-cut ${name}: ${cuts.length} cut states checked at ${barriers.length} barriers (seed ${SEED}); ${repaired} needed repair, ${noRepository} had no repository yet; check noted ${JSON.stringify(Object.fromEntries(noted))}; ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
       // A harness that recorded nothing would pass every promise vacuously.
       expect(barriers.length).toBeGreaterThan(0);

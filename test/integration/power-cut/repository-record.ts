@@ -81,7 +81,10 @@ export async function recordRepositoryLife(scratch: Scratch): Promise<Repository
   try {
     await execa('mkdir', ['-p', mountpoint]);
     // A long commit interval: journal commits come from the commands' fsyncs, not from a timer.
-    await execa('mount', ['-t', 'ext4', '-o', 'commit=600', recording.device, mountpoint]);
+    // data=writeback and noauto_da_alloc take away what ext4 does for programs that forget an
+    // fsync (data before the metadata that names it; a flush on rename over a file): Lifeboat's
+    // own fsyncs must carry every ordering rule.
+    await execa('mount', ['-t', 'ext4', '-o', 'commit=600,data=writeback,noauto_da_alloc', recording.device, mountpoint]);
     mounted = true;
     const step = async (name: RepositoryCommand, body: () => Promise<void>): Promise<void> => {
       const startByte = await recording.logBytes();
