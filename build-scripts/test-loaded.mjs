@@ -35,9 +35,12 @@ const PATTERNS = [
   'test/integration/filesystems/exfat/**/*.test.ts',
   'test/integration/filesystems/ntfs/**/*.test.ts',
   'test/integration/pipeline/rescue-capture.test.ts',
+  'test/integration/pipeline/restore-grow-discard.test.ts',
+  'test/integration/helpers/source-disks.test.ts',
   'test/integration/media/**/*.test.ts',
   'test/e2e/tui-terminal.test.ts',
   'test/e2e/tui-capture-restore.test.ts',
+  'test/e2e/live-image-serial-tui.test.ts',
 ];
 
 const files = [...new Set(PATTERNS.flatMap((pattern) => globSync(pattern, { cwd: ROOT })))].sort();
