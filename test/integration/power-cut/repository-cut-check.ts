@@ -33,10 +33,23 @@ export interface RepositoryCutOutcome {
   findings: string[];
 }
 
-/** Snapshots that must survive a cut at `barrier`: finished before it and not being forgotten. */
+/**
+ * Snapshots that must survive a cut at `barrier`. A capture that reported success must have made
+ * its snapshot durable before it exited: it must be there after a cut at the last barrier before
+ * the exit even when nothing written after that barrier reached the disk, and at every later
+ * barrier. A snapshot stops being owed once its forget may have reached the disk (the forget had
+ * started before the barrier after this one).
+ */
 export function mustSurvive(rec: RepositoryRecording, barrier: number): string[] {
-  const at = barrierByte(rec.log, barrier);
-  return [...rec.finishedAt].filter(([id, finished]) => finished <= at && !((rec.forgottenFrom.get(id) ?? Number.POSITIVE_INFINITY) <= at)).map(([id]) => id);
+  const barriersBefore = (position: number) => rec.log.barrierAt.filter((at) => at < position).length;
+  const epochEnd = barrierByte(rec.log, barrier + 1);
+  return [...rec.finishedAt]
+    .filter(([id, finished]) => {
+      const forgotten = rec.forgottenFrom.get(id);
+      const beingForgotten = forgotten !== undefined && (barrier + 1 > rec.log.barrierAt.length || forgotten < epochEnd);
+      return barrier >= barriersBefore(finished) && !beingForgotten;
+    })
+    .map(([id]) => id);
 }
 
 async function expectWholeSnapshots(repo: string, mustHave: readonly string[], why: string): Promise<string[]> {

@@ -59,8 +59,17 @@ async function sources(scratch: Scratch): Promise<{ first: string; second: strin
   return { first: file, second };
 }
 
+/**
+ * The CLI the recording runs: the built one, or LIFEBOAT_POWER_CUT_CLI (a main.js of a build with
+ * an ordering rule broken on purpose, to see the harness catch it; docs/testing.md).
+ */
+function recordedCli(...args: string[]) {
+  const other = process.env['LIFEBOAT_POWER_CUT_CLI'];
+  return other ? execa(process.execPath, [other, ...args], { reject: false, env: { NO_COLOR: '1' } }) : lifeboat(...args);
+}
+
 async function run(what: string, ...args: string[]): Promise<Record<string, unknown> | null> {
-  const result = await lifeboat(...args);
+  const result = await recordedCli(...args);
   expect(result.exitCode, `${what}: ${result.stdout.slice(-800)}\n${result.stderr.slice(-800)}`).toBe(0);
   return args.includes('--json') && args[0] === 'capture' ? resultOf(result.stdout) : null;
 }
