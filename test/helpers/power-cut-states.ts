@@ -58,9 +58,10 @@ function maskName(picks: readonly boolean[]): string {
 /**
  * The subsets of one epoch to try. Every one when the epoch has at most EXHAUSTIVE_WRITES writes
  * (named by a mask, 'mask-101': first and third kept); otherwise none, all and `randoms` seeded
- * ones ('random-<seed>'). Then, when a write is longer than a piece, one torn subset
- * ('torn-<seed>'): each 4 KiB piece of each write kept or lost at random, as a device that had
- * written part of a request when the power failed. Duplicates are dropped.
+ * ones ('random-<seed>'). Then, when a write is longer than a piece, torn subsets, as a device
+ * that had written part of a request when the power failed: only each write's first 4 KiB piece
+ * ('torn-heads'), each write but its first piece ('torn-tails'), and each piece kept or lost at
+ * random ('torn-<seed>'). Duplicates are dropped.
  */
 export function subsetsOf(epoch: readonly LoggedWrite[], seed: number, randoms: number): Array<{ name: string; writes: LoggedWrite[] }> {
   const subsets: Array<{ name: string; writes: LoggedWrite[]; key: string }> = [];
@@ -87,11 +88,25 @@ export function subsetsOf(epoch: readonly LoggedWrite[], seed: number, randoms: 
       );
     }
   }
-  const pieces = epoch.flatMap(piecesOf);
+  const split = epoch.map(piecesOf);
+  const pieces = split.flat();
   if (pieces.length > epoch.length) {
+    const torn = (name: string, picks: boolean[]) => subsets.push({ name, writes: pieces.filter((_, i) => picks[i]), key: `p${maskName(picks)}` });
+    // A request's first piece alone, or all of it but the first: where the order inside one
+    // request matters (a table's first sector, a header before its body), one of these shows it.
+    torn(
+      'torn-heads',
+      split.flatMap((p) => p.map((_, i) => i === 0)),
+    );
+    torn(
+      'torn-tails',
+      split.flatMap((p) => p.map((_, i) => i !== 0)),
+    );
     const random = seededRandom(seed + randoms);
-    const picks = pieces.map(() => random() < 0.5);
-    subsets.push({ name: `torn-${seed + randoms}`, writes: pieces.filter((_, i) => picks[i]), key: `p${maskName(picks)}` });
+    torn(
+      `torn-${seed + randoms}`,
+      pieces.map(() => random() < 0.5),
+    );
   }
   const seen = new Set<string>();
   return subsets

@@ -12,8 +12,9 @@ import type { Scratch } from '../../helpers/loop-device.js';
 import { startRecordingDevice } from '../../helpers/power-cut-device.js';
 import { readWriteLog, type WriteLog } from '../../helpers/power-cut-log.js';
 import { withMount } from '../../helpers/with-mount.js';
-import { MiB, lifeboat, resultOf } from '../pipeline/cli-pipeline.js';
+import { MiB, resultOf } from '../pipeline/cli-pipeline.js';
 import { dataDisk } from '../repository/repository-cli.js';
+import { recordedCli } from './recorded-cli.js';
 
 export type RepositoryCommand = 'capture' | 'incremental capture' | 'forget + prune' | 'repair';
 
@@ -57,15 +58,6 @@ async function sources(scratch: Scratch): Promise<{ first: string; second: strin
   await execa('blockdev', ['--flushbufs', device]);
   await scratch.detach(device);
   return { first: file, second };
-}
-
-/**
- * The CLI the recording runs: the built one, or LIFEBOAT_POWER_CUT_CLI (a main.js of a build with
- * an ordering rule broken on purpose, to see the harness catch it; docs/testing.md).
- */
-function recordedCli(...args: string[]) {
-  const other = process.env['LIFEBOAT_POWER_CUT_CLI'];
-  return other ? execa(process.execPath, [other, ...args], { reject: false, env: { NO_COLOR: '1' } }) : lifeboat(...args);
 }
 
 async function run(what: string, ...args: string[]): Promise<Record<string, unknown> | null> {

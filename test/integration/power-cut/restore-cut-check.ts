@@ -15,6 +15,7 @@ import { withoutLastLba } from '../../helpers/round-trip-checks.js';
 import { MiB, lifeboat, resultOf } from '../pipeline/cli-pipeline.js';
 import { makeDecoy, targetState, type Decoy, type TargetState } from '../pipeline/restore-kill.js';
 import { dataDisk } from '../repository/repository-cli.js';
+import { recordedCli } from './recorded-cli.js';
 import { mismatchesAgainst, restoreOntoFile } from './restore-in-process.js';
 
 export const TARGET_BYTES = 64 * MiB;
@@ -49,7 +50,7 @@ export async function recordRestore(scratch: Scratch): Promise<RestoreRecording>
   let endByte = 0;
   try {
     startByte = await recording.logBytes();
-    const restored = await lifeboat(...restoreArgs(repo, recording.device));
+    const restored = await recordedCli(...restoreArgs(repo, recording.device));
     expect(restored.exitCode, restored.stdout.slice(-800) + restored.stderr.slice(-800)).toBe(0);
     endByte = await recording.logBytes();
   } finally {
