@@ -7,7 +7,7 @@
  * than the checks.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
@@ -90,6 +90,27 @@ async function captureAgain(repo: string, source: string): Promise<string> {
   }
 }
 
+/**
+ * A lock file a cut left empty or torn is taken over only once it is two seconds old (its mtime,
+ * repository-lock.ts). The recording is normally long past by now; on a machine fast enough that
+ * it is not, wait (poll) until it is, so the verdict never depends on the machine's speed.
+ */
+async function waitForTornLockToAge(repo: string): Promise<void> {
+  const lock = path.join(repo, 'lock');
+  const text = await readFile(lock, 'utf8').catch(() => null);
+  if (text === null) return;
+  try {
+    JSON.parse(text);
+    return;
+  } catch {
+    // Empty or torn: its age decides.
+  }
+  for (let polls = 0; Date.now() - (await stat(lock)).mtimeMs < 2500; polls++) {
+    if (polls > 600) throw new Error(`${lock} stays younger than 2.5 s: is the clock moving?`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Runs the interrupted command again and checks what it promised. */
 async function rerun(command: RecordedCommand, repo: string, rec: RepositoryRecording, mustHave: string[], why: string): Promise<void> {
   const [first, second] = [...rec.finishedAt.keys()] as [string, string];
@@ -131,6 +152,7 @@ export async function checkRepositoryCut(
     expect(mount.exitCode, `${why}: ext4 does not mount: ${mount.all ?? ''}`).toBe(0);
     mounted = true;
     const repo = path.join(mountpoint, rec.repoInFs);
+    await waitForTornLockToAge(repo);
     const mustHave = mustSurvive(rec, cut.barrier);
     const outcome: RepositoryCutOutcome = { repaired: false, noRepository: false, findings: [] };
     if (!existsSync(path.join(repo, 'repository.json'))) {
