@@ -8,6 +8,7 @@ import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import type { Scratch } from './loop-device.js';
+import { waitUntil } from './poll.js';
 
 const SOURCE = path.resolve(import.meta.dirname, 'native/recording-disk.c');
 
@@ -54,15 +55,15 @@ export async function startRecordingDevice(scratch: Scratch, image: string, name
     stopped = true;
     if (device !== null) await execa('losetup', ['--detach', device], { reject: false });
     await execa('fusermount3', ['-u', mountpoint], { reject: false });
-    const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
+    // Only a server that hangs after its unmount is killed; how soon does not decide any verdict.
+    const timer = setTimeout(() => server.kill('SIGKILL'), 60_000);
     await server;
     clearTimeout(timer);
   };
   try {
-    for (let attempt = 0; !(await isMountPoint(mountpoint)); attempt++) {
-      if (server.exitCode !== null || attempt > 400) throw new Error(`recording-disk did not mount: ${String((await server).stderr)}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await waitUntil(`recording-disk to mount ${image} on ${mountpoint}`, () => isMountPoint(mountpoint), {
+      hopeless: async () => (server.exitCode === null ? null : `recording-disk exited: ${String((await server).stderr)}`),
+    });
     const { stdout } = await execa('losetup', ['--find', '--show', '--direct-io=on', path.join(mountpoint, 'disk')]);
     device = stdout.trim();
     const dio = await execa('losetup', ['--noheadings', '--output', 'DIO', device]);

@@ -21,6 +21,7 @@ import { forgetSnapshot } from '../../../recovery/repository/forget-snapshot.js'
 import { Repository } from '../../../recovery/repository/repository.js';
 import { barrierByte } from '../../helpers/power-cut-log.js';
 import type { CutState } from '../../helpers/power-cut-states.js';
+import { waitUntil } from '../../helpers/poll.js';
 import { MiB } from '../pipeline/cli-pipeline.js';
 import type { RecordedCommand, RepositoryRecording } from './repository-record.js';
 
@@ -105,10 +106,7 @@ async function waitForTornLockToAge(repo: string): Promise<void> {
   } catch {
     // Empty or torn: its age decides.
   }
-  for (let polls = 0; Date.now() - (await stat(lock)).mtimeMs < 2500; polls++) {
-    if (polls > 600) throw new Error(`${lock} stays younger than 2.5 s: is the clock moving?`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntil(`the torn lock ${lock} to be 2.5 s old`, async () => Date.now() - (await stat(lock)).mtimeMs >= 2500, { intervalMs: 100 });
 }
 
 /** Runs the interrupted command again and checks what it promised. */
