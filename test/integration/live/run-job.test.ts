@@ -98,7 +98,7 @@ describe('running a job', () => {
     expect(path.basename(second.result.logPath)).toBe('lifeboat-job-20261122-090307-2.log');
     expect(await readFile(first.result.logPath, 'utf8')).toMatch(/== step 1 succeeded/);
     expect(await readFile(second.result.logPath, 'utf8')).toMatch(/== step 1 FAILED/);
-  }, 60_000);
+  });
 
   it('runs capture then restore, logs both next to the image and asks for the then-action', async () => {
     const { result, shown } = await run(
@@ -114,7 +114,7 @@ describe('running a job', () => {
     expect(log).toMatch(/Snapshot [0-9a-f]{16} of source\.img written/);
     expect(log).toMatch(/== step 2 succeeded/);
     expect(await readFile(path.join(dir, 'target.img'))).toEqual(await readFile(path.join(dir, 'source.img')));
-  }, 60_000);
+  });
 
   it('stops at the first failing step, runs nothing after it and asks for the failure action', async () => {
     const { result } = await run(
@@ -129,7 +129,7 @@ describe('running a job', () => {
     expect(log).toMatch(/== step 1 FAILED \(exit code \d+\)/);
     expect(log).toMatch(/Job stopped at a failed step .*; next: reboot\./);
     expect(await readFile(path.join(dir, 'target.img'))).toEqual(Buffer.alloc(4 << 20));
-  }, 60_000);
+  });
 });
 
 describe('lifeboat job run', () => {
@@ -157,7 +157,7 @@ describe('lifeboat job run', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 
   it('checks a job without running it, and refuses a bad one before any step', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-job-'));
@@ -173,5 +173,5 @@ describe('lifeboat job run', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });
