@@ -139,7 +139,7 @@ describeWith([...NEEDS], 'lifeboat media write makes a bootable stick with a dat
 
   beforeAll(async () => {
     image = await buildHybridImage(scratch().dir, 'live.iso', 6);
-  }, 60_000);
+  });
 
   it('writes the hybrid image to a 160 MiB disk: partitions 1 and 2 as in the image, an exFAT data partition 3 to the end, the ISO files and the EFI loader intact', async () => {
     const file = await scratch().sparseFile('stick.img', 160 * MiB);
@@ -159,7 +159,7 @@ describeWith([...NEEDS], 'lifeboat media write makes a bootable stick with a dat
     expect((await execa('blkid', ['-p', '-o', 'value', '-s', 'LABEL', node])).stdout.trim()).toBe(DATA_LABEL);
     const tail = await readFile(file).then((bytes) => bytes.subarray(bytes.length - SECTOR));
     expect(tail.subarray(0, 8).toString('latin1')).not.toBe('EFI PART');
-  }, 120_000);
+  });
 
   it('writes an image file for a virtual machine the same way, and with --no-data-partition exactly the image', async () => {
     const stick = await scratch().sparseFile('vm-stick.img', 100 * MiB);
@@ -173,7 +173,7 @@ describeWith([...NEEDS], 'lifeboat media write makes a bootable stick with a dat
     expect(phases(plain.stdout)).toEqual(['clear', 'data', 'flush', 'readback', 'table', 'done']);
     await expectWrittenStick(scratch(), bare, image, plain.stdout, { dataPartition: false });
     expect(await sha256File(bare)).toBe(await sha256File(image.file));
-  }, 120_000);
+  });
 
   it('refuses a disk with a mounted filesystem, a disk too small, the disk holding the image, the image itself, a partition, a read-only disk, and a wrong --confirm-target, leaving each target as it was', async () => {
     const s = scratch();
@@ -250,7 +250,7 @@ describeWith([...NEEDS], 'lifeboat media write makes a bootable stick with a dat
     await refusedWith(target, targetFile, ['--image', image.file, '--yes'], 'NOT_CONFIRMED', /--yes needs --confirm-target/);
     await refusedWith(target, targetFile, ['--image', image.file, '--yes', '--confirm-target', 'sdz'], 'NOT_CONFIRMED', /does not name the target/);
     await refusedWith(target, targetFile, ['--image', image.file], 'NOT_CONFIRMED', /no terminal/);
-  }, 120_000);
+  });
 
   it('a missing or damaged image is refused before the target is touched', async () => {
     const targetFile = path.join(scratch().dir, 'untouched.img');
@@ -273,5 +273,5 @@ describeWith([...NEEDS], 'lifeboat media write makes a bootable stick with a dat
     const truncated = await lifeboat('media', 'write', '--to', targetFile, '--image', odd, '--yes', '--confirm-target', targetFile);
     expect(truncated.stderr).toContain('[MEDIA_IMAGE_INVALID]');
     expect(await sha256File(targetFile)).toBe(before);
-  }, 60_000);
+  });
 });

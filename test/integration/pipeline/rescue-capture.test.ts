@@ -173,7 +173,7 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
     source = await buildGptDisk(scratch, 'source.img');
     injected = await pickBadSectors(source);
     failing = await startFailingDisk(scratch, source.file, injected);
-  }, 240_000);
+  });
 
   afterAll(async () => {
     // The FUSE mount lives inside the scratch directory: it must be gone before the directory is.
@@ -197,7 +197,7 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
     const text = await lifeboat('capture', '--source', failing!.device, '--repo', repo);
     expect(text.exitCode).toBe(1);
     expect(text.stderr).toContain(`(sector ${first.firstSector}, partition ${first.partition}): input/output error`);
-  }, 120_000);
+  });
 
   it('with --rescue, the capture completes and the manifest lists exactly the injected ranges, each mapped to its file or structure', async () => {
     const repo = path.join(scratch.dir, 'rescue-repo');
@@ -232,7 +232,7 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
     const text = await lifeboat('inspect', '--repo', repo);
     for (const pick of injected) expect(text.stdout).toContain(pick.owner.name);
     expect(text.stdout).toMatch(new RegExp(`sectors? ${injected[0]?.firstSector}`));
-  }, 180_000);
+  });
 
   it('restored onto a fresh disk, the filesystems pass their checkers and differ from the source only in the files with bad sectors, only there, as zeros', async () => {
     expect(rescued, 'the --rescue capture ran').toBeDefined();
@@ -292,7 +292,7 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
         expect(differing).toBeGreaterThan(0);
       }
     }
-  }, 240_000);
+  });
 
   it('the raw bytes of every used range are equal on source and restored disk, except the bad sectors, which hold zeros', async () => {
     expect(target.file, 'the restore ran').not.toBe('');
@@ -334,5 +334,5 @@ describeWith([...NEEDS], 'capturing a disk with unreadable sectors (a real faili
     // File data is random, so at least every sector inside a file must have shown up.
     const fileSectors = sectorsOf(injected.filter((p) => p.owner.kind === 'file'));
     expect(fileSectors.every((s) => sourceNonZero.includes(s))).toBe(true);
-  }, 180_000);
+  });
 });

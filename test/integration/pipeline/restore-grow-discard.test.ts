@@ -100,7 +100,7 @@ describeWith([...NEEDS], 'restore --grow-last fills a larger disk', () => {
     console.info(
       `grow-last GPT ext4: partition 3 119.0 MiB -> ${(Number((result['grow'] as { toBytes: number }).toBytes) / MiB).toFixed(1)} MiB, filesystem ${size} bytes`,
     );
-  }, 240_000);
+  });
 
   it('MBR: the last logical partition (NTFS) and its extended container grow, and ntfsresize fills it', async () => {
     const source = await buildMbrDisk(scratch(), 'grow-mbr.img');
@@ -119,7 +119,7 @@ describeWith([...NEEDS], 'restore --grow-last fills a larger disk', () => {
     console.info(
       `grow-last MBR logical NTFS: partition 6 -> ${(Number((result['grow'] as { toBytes: number }).toBytes) / MiB).toFixed(1)} MiB, filesystem ${size} bytes`,
     );
-  }, 240_000);
+  });
 
   it('MBR primary (ext4) restored into an image file grows too, and the boot code and boot-loader gap stay intact', async () => {
     const source: BootGapDisk = await buildMbrGapDisk(scratch(), 'grow-prim.img');
@@ -130,7 +130,7 @@ describeWith([...NEEDS], 'restore --grow-last fills a larger disk', () => {
     const size = await expectGrown(source, device, 1, 'ext4', result);
     expect(size).toBe(191 * MiB);
     for (const region of source.hiddenRegions) expect(await sha256OfRange(file, region.offsetBytes, region.sizeBytes), region.name).toBe(region.sha256);
-  }, 240_000);
+  });
 
   it('is refused before anything is written when the last filesystem cannot grow, the target is not larger, or only a partition is restored', async () => {
     const source = await smallGptDisk(scratch(), 'grow-refuse.img');
@@ -148,7 +148,7 @@ describeWith([...NEEDS], 'restore --grow-last fills a larger disk', () => {
     const partitionOnly = await lifeboat('restore', '--repo', repo, '--partition', '1', '--target', same, '--grow-last', '--yes', '--confirm-target', same);
     expect(partitionOnly.exitCode).toBe(2);
     expect([await sha256File(target), await sha256File(same)]).toEqual(before);
-  }, 120_000);
+  });
 });
 
 /** Bytes the file really occupies on its filesystem. */
@@ -228,7 +228,7 @@ describeWith([...NEEDS], 'restore --discard', () => {
         expect(compareTrees(await treeDigest(p.device, p.fs as CheckedFs), await treeDigest(copy, p.fs as CheckedFs)), `partition ${p.number}`).toEqual([]);
       }
       expect(withoutLastLba(await sfdiskDump(target))).toBe(withoutLastLba(await sfdiskDump(source.device)));
-    }, 240_000);
+    });
   });
 
   it('onto an image file, which cannot discard: a warning, and the restore still completes', async () => {
@@ -244,7 +244,7 @@ describeWith([...NEEDS], 'restore --discard', () => {
     expect(warnings.some((w) => w.includes('does not support discard (TRIM)') && w.includes('The restore goes on'))).toBe(true);
     expect(resultOf(restored.stdout)['verified']).toBe(true);
     expect(errorCode(jsonLines(restored.stdout))).toBeNull();
-  }, 120_000);
+  });
 });
 
 /** Free runs end where the partition they belong to ends (the trailing one at the disk's end). */

@@ -83,7 +83,7 @@ describeWith(
         expect(ours.toJSON()).toEqual(partclone.used.toJSON());
         expect(map.used.totalBlocks).toBe(partclone.usedByBitmap);
         expect(map.used.length).toBeGreaterThan(1);
-      }, 120_000);
+      });
     }
 
     it("a full 16 MiB volume: partclone misses exactly the heap's last cluster, Lifeboat keeps it", async () => {
@@ -97,7 +97,7 @@ describeWith(
       expect(partclone.usedByBitmap).toBe(map.used.totalBlocks - geometry.sectorsPerCluster);
       expect(partclone.used.has(lastCluster)).toBe(false);
       expect(map.used.has(lastCluster)).toBe(true);
-    }, 120_000);
+    });
 
     describe('dirty and labels', () => {
       it('VolumeDirty: partclone warns "volume was not unmounted cleanly", Lifeboat says dirty', async () => {

@@ -208,7 +208,7 @@ describeWith(
         await mount?.forceUnmount();
         await scratch.cleanup();
       }
-    }, 120_000);
+    });
 
     it('reports the volume dirty flag that ntfsfix sets and ntfsfix -d clears', async () => {
       const scratch = await Scratch.create();
