@@ -69,7 +69,7 @@ export function JobScreen<T>({ title, start, planned, stopQuestion, stopConseque
           <Box flexDirection="column" borderStyle={glyphs.border} paddingX={1} marginTop={1}>
             <Text bold>{stopQuestion}</Text>
             <Text wrap="wrap">{stopConsequence}</Text>
-            <Text>y: yes, stop n: no, keep going</Text>
+            <Text>{'y: yes, stop   n: no, keep going'}</Text>
           </Box>
         ) : null}
       </Frame>

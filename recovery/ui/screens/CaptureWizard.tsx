@@ -71,7 +71,7 @@ export function CaptureResult({ outcome, repoDir }: { outcome: CaptureOutcome; r
       <Text>{`Chunks       ${outcome.newChunks} new, ${outcome.reusedChunks} already stored`}</Text>
       <Text>{`Time         ${formatDuration(outcome.durationSeconds)}`}</Text>
       {check === null ? (
-        <Text>Check not done (choose Verify an image to check it later)</Text>
+        <Text>{'Check        not done (choose Verify an image to check it later)'}</Text>
       ) : check.problemCount === 0 ? (
         <Text color="green">{`Check        all ${check.checkedChunks} chunks read back and intact`}</Text>
       ) : (

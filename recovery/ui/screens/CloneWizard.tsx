@@ -193,7 +193,7 @@ export function CloneWizard() {
           <Text bold color="green">{`Cloned ${source.path} onto ${target.path}.`}</Text>
           <Text>{`Copied       ${formatBytes(outcome.copiedBytes)} in ${formatDuration(outcome.durationSeconds)}`}</Text>
           {outcome.verifiedChunks === null ? (
-            <Text>Check not done</Text>
+            <Text>{'Check        not done'}</Text>
           ) : (
             <Text color="green">{`Check        read back ${outcome.verifiedChunks} chunks and the partition table: identical`}</Text>
           )}

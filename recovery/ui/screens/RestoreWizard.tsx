@@ -211,7 +211,7 @@ export function RestoreWizard() {
           <Text bold color="green">{`Restored snapshot ${snapshot.id} onto ${target.path}.`}</Text>
           <Text>{`Written      ${formatBytes(outcome.writtenBytes)} in ${formatDuration(outcome.durationSeconds)}`}</Text>
           {outcome.verifiedChunks === null ? (
-            <Text>Check not done</Text>
+            <Text>{'Check        not done'}</Text>
           ) : (
             <Text color="green">{`Check        read back ${outcome.verifiedChunks} chunks and the partition table: identical`}</Text>
           )}
