@@ -25,7 +25,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const ISO = path.join(ROOT, 'dist/lifeboat-live.iso');
 const DATA_OFFSET = MiB;
 const DATA_SIZE = 511 * MiB;
-const BOOT_AND_JOB_TIMEOUT_MS = 8 * 60_000;
+const BOOT_AND_JOB_TIMEOUT_MS = 20 * 60_000;
 
 const NEEDS = [
   'root',

@@ -20,7 +20,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const ISO = path.join(ROOT, 'dist/lifeboat-live.iso');
 const MAIN = path.join(ROOT, 'build/recovery/cli/main.js');
 const STICK_BYTES = 256 * MiB;
-const TIMEOUT_MS = 8 * 60_000;
+const TIMEOUT_MS = 20 * 60_000;
 const NEEDS = [
   'root',
   'loop-devices',

@@ -142,7 +142,7 @@ describeWith(
           }
         }
         expect(files).toBeGreaterThan(SAMPLES / 4);
-      }, 120_000);
+      });
     }
 
     it(`NTFS: each of ${SAMPLES} used clusters is named as the file, stream or structure ntfscluster names`, async () => {
@@ -183,6 +183,6 @@ describeWith(
           ).toBe(true);
       }
       expect(files).toBeGreaterThan(SAMPLES / 4);
-    }, 180_000);
+    });
   },
 );

@@ -76,5 +76,5 @@ describe('a repository written with the JavaScript CRC-32C', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -52,6 +52,6 @@ describe('analysing mutated partitions always answers, within bounds, with a map
       // The mutations both kept some volumes readable and broke others.
       expect(outcomes.filesystem).toBeGreaterThan(0);
       expect(outcomes.whole).toBeGreaterThan(0);
-    }, 60_000);
+    });
   }
 });

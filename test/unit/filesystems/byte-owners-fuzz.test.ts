@@ -64,7 +64,7 @@ describe('naming owners on damaged filesystems always answers or refuses with a 
       expect(result.answered).toBeGreaterThan(100);
       // The unmutated image names its files: the fuzzer reaches the inode and directory code.
       expect(result.namedFiles).toBeGreaterThan(0);
-    }, 60_000);
+    });
   }
 
   it('NTFS (small volume, 512-byte clusters): 400 mutations of its MFT and boot sector', async () => {
@@ -82,5 +82,5 @@ describe('naming owners on damaged filesystems always answers or refuses with a 
       { maxReads: 20_000, maxBytesRead: 256 * 1024 * 1024 },
     );
     expect(result.answered).toBeGreaterThan(50);
-  }, 60_000);
+  });
 });

@@ -72,7 +72,7 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], 'capture, restore, verify and cl
     expect(summary).toContain('zstd level 3, checked afterwards, note "first capture"');
     expectFitsConsole(summary);
     await app.press(KEY.enter);
-    const result = await app.waitFor('saved in a new repository', 60_000);
+    const result = await app.waitFor('saved in a new repository', 240_000);
     expect(result).toMatch(/Check +all \d+ chunks read back and intact/);
     expect(result).toMatch(/Image size +\d+\.\d (KiB|MiB) added/);
     expectFitsConsole(result);
@@ -96,7 +96,7 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], 'capture, restore, verify and cl
     await app.waitFor("type the target's name, target");
     await app.type('target');
     await app.press(KEY.enter);
-    const result = await app.waitFor('Restored snapshot', 60_000);
+    const result = await app.waitFor('Restored snapshot', 240_000);
     expect(result).toMatch(/Check +read back \d+ chunks and the partition table: identical/);
     expect(result).not.toContain('Reboot now');
     expectFitsConsole(result);
@@ -110,7 +110,7 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], 'capture, restore, verify and cl
     await typePath(app, repo);
     await app.waitFor('Check every snapshot (1)');
     await app.press(KEY.enter);
-    const intact = await app.waitFor('are intact', 60_000);
+    const intact = await app.waitFor('are intact', 240_000);
     expect(intact).toMatch(/All \d+ chunks of 1 snapshot\(s\) are intact/);
     expectFitsConsole(intact);
     await app.press(KEY.enter);
@@ -123,7 +123,7 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], 'capture, restore, verify and cl
     await app.press(KEY.enter);
     await app.waitFor('Which disk? (it is only read)');
     await app.press('2', KEY.enter);
-    const matches = await app.waitFor('matches the snapshot', 60_000);
+    const matches = await app.waitFor('matches the snapshot', 240_000);
     expect(matches.replace(/\s+/g, ' ')).toMatch(
       new RegExp(`${target.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} matches the snapshot: the partition table and \\d+ chunks compared`),
     );
@@ -148,7 +148,7 @@ describeWith(['tool:sfdisk', 'tool:mkfs.ext4'], 'capture, restore, verify and cl
     await app.waitFor("type the target's name, copy");
     await app.type('copy');
     await app.press(KEY.enter);
-    const result = await app.waitFor('Cloned ', 60_000);
+    const result = await app.waitFor('Cloned ', 240_000);
     expect(result).toMatch(/read back \d+ chunks and the partition table: identical/);
     app.unmount();
     expect(await sha256(copy.file)).toBe(await sha256(source.file));

@@ -99,7 +99,7 @@ describeWith(
         } finally {
           await disk.close();
         }
-      }, 120_000);
+      });
     }
   },
 );
