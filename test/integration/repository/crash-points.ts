@@ -6,10 +6,19 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { CAPTURE_POINTS } from '../../../recovery/core/failpoints/capture-points.js';
 import type { FailpointSpec } from '../../../recovery/core/failpoints/failpoint-spec.js';
 import { checkRepository } from '../../../recovery/pipeline/check-repository.js';
 import { verifySnapshots } from '../../../recovery/pipeline/verify.js';
 import { Repository } from '../../../recovery/repository/repository.js';
+
+/**
+ * The pack writer's points, in the capture table, that every writer of packs reaches: prune when
+ * it copies live blobs into new packs, repair when it copies the good blobs of damaged packs.
+ */
+export const PACK_WRITER_POINTS = CAPTURE_POINTS.filter((point) =>
+  ['capture.after-blob-append', 'capture.after-pack-seal', 'capture.after-pack-rename'].includes(point.name),
+);
 
 /** One kill to try: a point of the table and the hit at which the run dies. */
 export interface Kill {

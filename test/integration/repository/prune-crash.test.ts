@@ -9,7 +9,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
-import { CAPTURE_POINTS } from '../../../recovery/core/failpoints/capture-points.js';
 import type { FailpointSpec } from '../../../recovery/core/failpoints/failpoint-spec.js';
 import { PRUNE_POINTS } from '../../../recovery/core/failpoints/prune-points.js';
 import { Repository } from '../../../recovery/repository/repository.js';
@@ -28,16 +27,13 @@ import {
   killName,
   killsOf,
   listedIds,
+  PACK_WRITER_POINTS,
   secondsSince,
 } from './crash-points.js';
 import { copyRepository, dataDisk, packBytes } from './repository-cli.js';
 
 const NEEDS = ['root', 'loop-devices', 'tool:sfdisk', 'tool:mkfs.ext4'] as const;
 const PACK_BYTES = 3 * MiB;
-/** The pack writer's points, in the capture table, that a prune reaches when it copies live blobs into new packs. */
-const PACK_WRITER_POINTS = CAPTURE_POINTS.filter((point) =>
-  ['capture.after-blob-append', 'capture.after-pack-seal', 'capture.after-pack-rename'].includes(point.name),
-);
 /** Forget points after which the snapshot is gone. */
 const FORGOTTEN_AFTER = new Set<string>(['forget.after-manifest-removal']);
 

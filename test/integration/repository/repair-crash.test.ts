@@ -10,7 +10,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
-import { CAPTURE_POINTS } from '../../../recovery/core/failpoints/capture-points.js';
 import type { FailpointSpec } from '../../../recovery/core/failpoints/failpoint-spec.js';
 import { REPAIR_POINTS } from '../../../recovery/core/failpoints/repair-points.js';
 import { checkRepository } from '../../../recovery/pipeline/check-repository.js';
@@ -32,16 +31,13 @@ import {
   killName,
   killsOf,
   listedIds,
+  PACK_WRITER_POINTS,
   secondsSince,
 } from './crash-points.js';
 import { copyRepository, dataDisk } from './repository-cli.js';
 
 const NEEDS = ['root', 'loop-devices', 'tool:sfdisk', 'tool:mkfs.ext4'] as const;
 const PACK_BYTES = 3 * MiB;
-/** The pack writer's points, in the capture table, that a repair reaches when it copies the blobs of a pack with a damaged trailer. */
-const PACK_WRITER_POINTS = CAPTURE_POINTS.filter((point) =>
-  ['capture.after-blob-append', 'capture.after-pack-seal', 'capture.after-pack-rename'].includes(point.name),
-);
 
 function flip(bytes: Buffer, at: number): void {
   bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
