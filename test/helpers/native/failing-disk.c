@@ -21,9 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "one-file-fs.h"
+
 #define SECTOR_BYTES 512
 #define MAX_RANGES 4096
-#define FILE_NAME "disk"
 
 struct bad_range {
   uint64_t first;
@@ -31,7 +32,6 @@ struct bad_range {
 };
 
 static int image_fd = -1;
-static off_t image_bytes;
 static struct bad_range ranges[MAX_RANGES];
 static size_t range_count;
 static unsigned long long reads_total;
@@ -67,49 +67,14 @@ static int overlaps_bad(off_t offset, size_t size) {
   return 0;
 }
 
-static void *fd_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
-  (void)conn;
-  cfg->direct_io = 1;
-  cfg->kernel_cache = 0;
-  cfg->attr_timeout = 3600;
-  cfg->entry_timeout = 3600;
-  return NULL;
-}
-
 static int fd_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
   (void)fi;
-  memset(st, 0, sizeof *st);
-  if (strcmp(path, "/") == 0) {
-    st->st_mode = S_IFDIR | 0555;
-    st->st_nlink = 2;
-    return 0;
-  }
-  if (strcmp(path, "/" FILE_NAME) == 0) {
-    st->st_mode = S_IFREG | 0444;
-    st->st_nlink = 1;
-    st->st_size = image_bytes;
-    st->st_blocks = (image_bytes + 511) / 512;
-    return 0;
-  }
-  return -ENOENT;
-}
-
-static int fd_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset, struct fuse_file_info *fi, enum fuse_readdir_flags flags) {
-  (void)offset;
-  (void)fi;
-  (void)flags;
-  if (strcmp(path, "/") != 0) return -ENOENT;
-  fill(buf, ".", NULL, 0, 0);
-  fill(buf, "..", NULL, 0, 0);
-  fill(buf, FILE_NAME, NULL, 0, 0);
-  return 0;
+  return one_file_getattr(path, st, 0);
 }
 
 static int fd_open(const char *path, struct fuse_file_info *fi) {
-  if (strcmp(path, "/" FILE_NAME) != 0) return -ENOENT;
   if ((fi->flags & O_ACCMODE) != O_RDONLY) return -EROFS;
-  fi->direct_io = 1;
-  return 0;
+  return one_file_open(path, fi);
 }
 
 static int fd_read(const char *path, char *buf, size_t size, off_t offset, struct fuse_file_info *fi) {
@@ -138,9 +103,9 @@ static void fd_destroy(void *data) {
 }
 
 static const struct fuse_operations operations = {
-    .init = fd_init,
+    .init = one_file_init,
     .getattr = fd_getattr,
-    .readdir = fd_readdir,
+    .readdir = one_file_readdir,
     .open = fd_open,
     .read = fd_read,
     .destroy = fd_destroy,

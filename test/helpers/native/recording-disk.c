@@ -34,13 +34,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FILE_NAME "disk"
+#include "one-file-fs.h"
+
 #define KIND_WRITE 1u
 #define KIND_BARRIER 2u
 
 static int image_fd = -1;
 static int log_fd = -1;
-static off_t image_bytes;
 static unsigned long long writes_total;
 static unsigned long long barriers_total;
 static unsigned long long flushes_total;
@@ -69,48 +69,9 @@ static int log_record(uint32_t kind, uint64_t offset, const char *data, uint32_t
   return rc;
 }
 
-static void *rd_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
-  (void)conn;
-  cfg->direct_io = 1;
-  cfg->kernel_cache = 0;
-  cfg->attr_timeout = 3600;
-  cfg->entry_timeout = 3600;
-  return NULL;
-}
-
 static int rd_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
   (void)fi;
-  memset(st, 0, sizeof *st);
-  if (strcmp(path, "/") == 0) {
-    st->st_mode = S_IFDIR | 0755;
-    st->st_nlink = 2;
-    return 0;
-  }
-  if (strcmp(path, "/" FILE_NAME) == 0) {
-    st->st_mode = S_IFREG | 0644;
-    st->st_nlink = 1;
-    st->st_size = image_bytes;
-    st->st_blocks = (image_bytes + 511) / 512;
-    return 0;
-  }
-  return -ENOENT;
-}
-
-static int rd_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t offset, struct fuse_file_info *fi, enum fuse_readdir_flags flags) {
-  (void)offset;
-  (void)fi;
-  (void)flags;
-  if (strcmp(path, "/") != 0) return -ENOENT;
-  fill(buf, ".", NULL, 0, 0);
-  fill(buf, "..", NULL, 0, 0);
-  fill(buf, FILE_NAME, NULL, 0, 0);
-  return 0;
-}
-
-static int rd_open(const char *path, struct fuse_file_info *fi) {
-  if (strcmp(path, "/" FILE_NAME) != 0) return -ENOENT;
-  fi->direct_io = 1;
-  return 0;
+  return one_file_getattr(path, st, 1);
 }
 
 static int rd_read(const char *path, char *buf, size_t size, off_t offset, struct fuse_file_info *fi) {
@@ -172,10 +133,10 @@ static void rd_destroy(void *data) {
 }
 
 static const struct fuse_operations operations = {
-    .init = rd_init,
+    .init = one_file_init,
     .getattr = rd_getattr,
-    .readdir = rd_readdir,
-    .open = rd_open,
+    .readdir = one_file_readdir,
+    .open = one_file_open,
     .read = rd_read,
     .write = rd_write,
     .fsync = rd_fsync,
