@@ -9,22 +9,22 @@ import type { TargetCandidate, TargetRules } from './backend/types.js';
  */
 export function useRefusals(candidates: readonly TargetCandidate[], rules: TargetRules, disks: readonly ListedDisk[]): Map<string, string | null> | null {
   const { backend } = useAppServices();
-  const [answers, setAnswers] = useState<Map<string, string | null> | null>(null);
+  // Kept with the key they answer, so a changed list is never shown with the old list's answers.
+  const [answers, setAnswers] = useState<{ key: string; refusals: Map<string, string | null> } | null>(null);
   const key = `${candidates.map((c) => c.path).join('\n')}|${rules.repoDir ?? ''}|${rules.sourcePath ?? ''}|${disks.map((d) => d.path + d.partitions.map((p) => p.mountpoints.join(',')).join(';')).join('|')}`;
   useEffect(() => {
     let live = true;
-    setAnswers(null);
     void Promise.all(
       candidates.map(
         async (c) =>
           [c.path, await backend.refusal(c, rules, disks).catch((error: unknown) => (error instanceof Error ? error.message : String(error)))] as const,
       ),
-    ).then((pairs) => live && setAnswers(new Map(pairs)));
+    ).then((pairs) => live && setAnswers({ key, refusals: new Map(pairs) }));
     return () => {
       live = false;
     };
     // `key` sums up everything the answers depend on.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
-  return answers;
+  return answers?.key === key ? answers.refusals : null;
 }

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { ListedDisk } from '../../disks/disk-table.js';
 import { useAppServices } from '../app-context.js';
 import type { TargetCandidate, TargetRules } from '../backend/types.js';
@@ -31,8 +31,13 @@ function candidatesOf(disks: readonly ListedDisk[], kind: 'disk' | 'partition'):
  */
 export function TargetPicker({ kind, rules, fit, onChoose, height = 12 }: TargetPickerProps) {
   const { disks } = useAppServices();
+  // The list read before this step may be stale (a disk mounted or plugged in since): it is never
+  // shown, not even for the one frame before the reload starts, because a key pressed on a list
+  // that is then replaced would land on the wrong line or be lost.
+  const [reloaded, setReloaded] = useState(false);
   useEffect(() => {
     disks.reload();
+    setReloaded(true);
     // Once per visit to this step.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -43,7 +48,7 @@ export function TargetPicker({ kind, rules, fit, onChoose, height = 12 }: Target
   const candidates = candidatesOf(list, kind);
   const refusals = useRefusals(candidates, rules, list);
   if (disks.state.status === 'failed') return <Text color="red">{`${disks.state.error.message} [${disks.state.error.code}]`}</Text>;
-  if (disks.state.status === 'loading' || (disks.state.status === 'ready' && disks.state.reading) || refusals === null) {
+  if (!reloaded || disks.state.status === 'loading' || (disks.state.status === 'ready' && disks.state.reading) || refusals === null) {
     return <Text>Reading the disks and checking which ones are safe to write...</Text>;
   }
   const items = candidates.map((candidate) => {
