@@ -27,7 +27,9 @@ const PATTERNS = [
   'test/integration/live/**/*.test.ts',
   'test/unit/live/**/*.test.ts',
   // Files fixed for timing (issue 26): polls with deadlines, fake clocks, settled event loops.
-  'test/unit/ui/**/*.test.{ts,tsx}',
+  // test/unit/ui/** is left out for now: under this load one of its ink-testing-library runs
+  // (target-safety, waiting for the snapshot list) lost its way once in two full runs; it runs in
+  // the normal suite, and the race is an open finding, not a pass.
   'test/unit/pipeline/write-target-order.test.ts',
   'test/unit/repository/snapshot-manifest.test.ts',
   'test/integration/repository/interrupted-writers.test.ts',
